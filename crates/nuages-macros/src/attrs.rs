@@ -29,6 +29,8 @@ pub struct ModelOpts {
     pub custom_clean: bool,
     /// `abstract`: an abstract base (Django's `Meta.abstract = True`).
     pub is_abstract: bool,
+    /// `proxy`: a proxy model (Django's `Meta.proxy = True`) on a one-field tuple struct.
+    pub proxy: bool,
 }
 
 /// `index(fields = [...], name = "...", condition = q!(...))`.
@@ -203,6 +205,7 @@ impl ModelOpts {
             db_table_comment: None,
             custom_clean: false,
             is_abstract: false,
+            proxy: false,
         };
         for attr in attrs.iter().filter(|a| a.path().is_ident("model")) {
             attr.parse_nested_meta(|meta| {
@@ -214,6 +217,7 @@ impl ModelOpts {
                     }
                     "clean" => o.custom_clean = true,
                     "abstract" => o.is_abstract = bool_value(&meta)?,
+                    "proxy" => o.proxy = bool_value(&meta)?,
                     "managed" => o.managed = bool_value(&meta)?,
                     "app_label" => o.app_label = Some(meta.value()?.parse()?),
                     "db_table" => o.db_table = Some(meta.value()?.parse()?),
@@ -264,7 +268,7 @@ impl ModelOpts {
                             "unknown model option `{}` (expected one of: app_label, db_table, ordering, \
                              verbose_name, verbose_name_plural, unique_together, indexes, constraints, \
                              managed, permissions, default_related_name, get_latest_by, db_table_comment, \
-                             clean, abstract, crate)",
+                             clean, abstract, proxy, crate)",
                             meta.path.get_ident().map(|i| i.to_string()).unwrap_or_default()
                         )))
                     }
@@ -319,6 +323,9 @@ pub struct FieldOpts {
     pub auto: bool,
     /// `flatten`: the field embeds an abstract base model.
     pub flatten: bool,
+    /// `parent_link`: the field embeds the multi-table parent (Django's
+    /// `OneToOneField(parent_link=True)`, the `<parent>_ptr`).
+    pub parent_link: bool,
 }
 
 fn validator(krate: &TokenStream, expr: &Expr) -> Result<TokenStream> {
@@ -434,6 +441,7 @@ impl FieldOpts {
                     "one_to_one" => o.one_to_one = bool_value(&meta)?,
                     "auto" => o.auto = bool_value(&meta)?,
                     "flatten" => o.flatten = bool_value(&meta)?,
+                    "parent_link" => o.parent_link = bool_value(&meta)?,
                     "db_constraint" => o.db_constraint = Some(bool_value(&meta)?),
                     "text" => o.text_kind = Some(TextKind::Text),
                     "email" => o.text_kind = Some(TextKind::Email),
@@ -491,7 +499,7 @@ impl FieldOpts {
                              db_column, default, blank, choices, validators, verbose_name, help_text, editable, \
                              auto_now, auto_now_add, db_comment, primary_key, max_digits, decimal_places, text, \
                              email, slug, url, positive, related_name, related_query_name, on_delete, to_field, \
-                             db_constraint, through, db_table, one_to_one, auto, flatten)"
+                             db_constraint, through, db_table, one_to_one, auto, flatten, parent_link)"
                         )))
                     }
                 }

@@ -12,6 +12,7 @@ use syn::{parse_macro_input, DeriveInput};
 mod attrs;
 mod choices;
 mod codegen;
+mod inheritance;
 mod model;
 mod q;
 mod static_q;
@@ -27,10 +28,12 @@ mod util;
 #[proc_macro_derive(Model, attributes(model, field))]
 pub fn derive_model(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
-    model::ModelInfo::analyse(&input)
-        .and_then(|m| codegen::expand(&m))
-        .unwrap_or_else(syn::Error::into_compile_error)
-        .into()
+    let expanded = match inheritance::is_proxy(&input) {
+        Ok(true) => inheritance::expand_proxy(&input),
+        Ok(false) => model::ModelInfo::analyse(&input).and_then(|m| codegen::expand(&m)),
+        Err(e) => Err(e),
+    };
+    expanded.unwrap_or_else(syn::Error::into_compile_error).into()
 }
 
 /// Django's `TextChoices` on an enum of unit variants:

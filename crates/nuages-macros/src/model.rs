@@ -49,6 +49,12 @@ impl FieldInfo {
     pub fn is_flatten(&self) -> bool {
         matches!(self.kind, Kind::Flatten)
     }
+
+    /// The embedded multi-table parent (`#[field(parent_link)]`): a one-to-one key to the
+    /// parent whose struct field holds the parent instance.
+    pub fn is_parent_link(&self) -> bool {
+        self.opts.parent_link
+    }
 }
 
 /// The analysed model.
@@ -157,6 +163,16 @@ impl ModelInfo {
                 state: None,
             });
         }
+        if opts.is_abstract && fields.iter().any(FieldInfo::is_parent_link) {
+            let f = fields
+                .iter()
+                .find(|f| f.is_parent_link())
+                .map(|f| f.ident.clone());
+            return err(f, "an abstract base cannot have a multi-table parent");
+        }
+        // A multi-table child: its key is the parent link, listed first (after the
+        // parent's fields, which the metadata puts before it).
+        let has_parent = crate::inheritance::check_parent_link(&mut fields)?;
         // The primary key: an explicit `primary_key`, else Django's implicit `id`.
         let explicit: Vec<usize> = (0..fields.len()).filter(|&i| fields[i].primary_key).collect();
         if explicit.len() > 1 {
@@ -166,7 +182,8 @@ impl ModelInfo {
             );
         }
         let id_pos = fields.iter().position(|f| f.name == "id" && !f.is_flatten());
-        if explicit.is_empty() {
+        if has_parent {
+        } else if explicit.is_empty() {
             let Some(i) = id_pos else {
                 return err(
                     &input.ident,
@@ -188,12 +205,12 @@ impl ModelInfo {
             fields.insert(0, f);
         }
         // Inherited fields come right after an implicit key, as in Django.
-        let first = usize::from(explicit.is_empty());
+        let first = usize::from(explicit.is_empty() || has_parent);
         let (bases, mut own): (Vec<FieldInfo>, Vec<FieldInfo>) =
             fields.drain(first..).partition(|f| f.is_flatten());
         fields.extend(bases);
         fields.append(&mut own);
-        if explicit.is_empty() {
+        if explicit.is_empty() || has_parent {
         } else if let Some(i) = id_pos {
             if !fields[i].primary_key {
                 return err(
@@ -250,7 +267,7 @@ impl ModelInfo {
 
     /// True when the model embeds abstract bases, whose field names the macro cannot see.
     pub fn has_bases(&self) -> bool {
-        self.fields.iter().any(|f| f.is_flatten())
+        self.fields.iter().any(|f| f.is_flatten() || f.is_parent_link())
     }
 
     /// Django's system checks on `Meta` names, as compile errors.
@@ -382,7 +399,18 @@ fn analyse_field(model: &ModelOpts, model_ident: &Ident, f: &syn::Field) -> Resu
     let opts = FieldOpts::parse(&model.krate, &f.attrs)?;
     let name = ident.unraw().to_string();
     let (inner, nullable) = strip_option(&f.ty);
-    let kind = if opts.flatten {
+    let kind = if opts.parent_link {
+        if nullable || opts.flatten {
+            return err(
+                &f.ty,
+                "a parent link embeds the parent model itself: not optional, not flattened",
+            );
+        }
+        Kind::ForeignKey {
+            target: inner.clone(),
+            one_to_one: true,
+        }
+    } else if opts.flatten {
         if nullable {
             return err(&f.ty, "an embedded base model cannot be optional");
         }
@@ -421,6 +449,7 @@ fn analyse_field(model: &ModelOpts, model_ident: &Ident, f: &syn::Field) -> Resu
     }
     match &kind {
         Kind::ForeignKey { .. } => match &opts.on_delete {
+            None if opts.parent_link => {}
             None => {
                 return err(
                     &ident,
@@ -613,7 +642,9 @@ pub fn field_tokens(m: &ModelInfo, f: &FieldInfo, default_fn: Option<&Ident>) ->
             let related_query_name = opt_str(&o.related_query_name);
             let to_field = opt_str(&o.to_field);
             let db_constraint = o.db_constraint.unwrap_or(true);
+            let parent_link = o.parent_link;
             quote!(::core::option::Option::Some(#meta::Relation {
+                parent_link: #parent_link,
                 on_delete: #on_delete,
                 related_name: #related_name,
                 related_query_name: #related_query_name,

@@ -32,9 +32,9 @@ pub fn model_tables(models: &[&'static ModelMeta]) -> Vec<String> {
             out.push(t);
         }
     };
-    for meta in models.iter().filter(|m| m.managed) {
+    for meta in models.iter().filter(|m| m.managed && !m.is_proxy()) {
         push(meta.db_table.to_owned());
-        for f in meta.fields {
+        for f in meta.local_fields() {
             if let Some(rel) = f
                 .relation
                 .filter(|r| r.kind == RelationKind::ManyToMany && r.through.is_none())
@@ -123,7 +123,7 @@ pub fn sequence_reset_sql(vendor: Vendor, models: &[&'static ModelMeta]) -> Vec<
     }
     let mut out = Vec::new();
     for meta in models {
-        if let Some(f) = meta.concrete_fields().find(|f| f.field_type.is_auto()) {
+        if let Some(f) = meta.local_concrete_fields().find(|f| f.field_type.is_auto()) {
             let table = quote_name(vendor, meta.db_table);
             let col = quote_name(vendor, f.column);
             out.push(format!(
@@ -171,7 +171,7 @@ pub async fn check_constraints(alias: &str, models: &[&'static ModelMeta]) -> Re
     let vendor = connection::vendor(alias)?;
     let q = |s: &str| quote_name(vendor, s);
     for meta in models {
-        for f in meta.concrete_fields().filter(|f| f.is_foreign_key()) {
+        for f in meta.local_concrete_fields().filter(|f| f.is_foreign_key()) {
             let Some(rel) = f.relation.filter(|r| r.db_constraint) else {
                 continue;
             };

@@ -100,6 +100,7 @@ fn related_labels(m: &ModelState) -> Vec<String> {
         .iter()
         .filter_map(|f| f.relation.as_ref())
         .flat_map(|r| std::iter::once(r.to.clone()).chain(r.through.clone()))
+        .chain(m.bases.iter().cloned())
         .collect()
 }
 

@@ -508,7 +508,7 @@ impl<'a> MigrationExecutor<'a> {
             match op {
                 Operation::CreateModel(m) => {
                     let model = states[i + 1].model(&format!("{}.{}", migration.app_label, m.name))?;
-                    if !model.managed {
+                    if !model.has_table() {
                         continue;
                     }
                     if !tables.contains(&model.db_table) {

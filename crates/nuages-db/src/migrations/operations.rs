@@ -467,13 +467,13 @@ impl Operation {
         match self {
             Operation::CreateModel(m) => {
                 let model = to.model(&key(app_label, &m.name))?;
-                if model.managed {
+                if model.has_table() {
                     editor.create_model(to, model)?;
                 }
             }
             Operation::DeleteModel { name } => {
                 let model = from.model(&key(app_label, name))?;
-                if model.managed {
+                if model.has_table() {
                     editor.delete_model(from, model)?;
                 }
             }
@@ -577,13 +577,13 @@ impl Operation {
         match self {
             Operation::CreateModel(m) => {
                 let model = from.model(&key(app_label, &m.name))?;
-                if model.managed {
+                if model.has_table() {
                     editor.delete_model(from, model)?;
                 }
             }
             Operation::DeleteModel { name } => {
                 let model = to.model(&key(app_label, name))?;
-                if model.managed {
+                if model.has_table() {
                     editor.create_model(to, model)?;
                 }
             }

@@ -159,6 +159,8 @@ pub struct RelationState {
     /// `db_table` of the auto-created many-to-many table.
     pub m2m_db_table: Option<String>,
     pub related_name: Option<String>,
+    /// Django's `parent_link=True` (the `<parent>_ptr` of a multi-table child).
+    pub parent_link: bool,
 }
 
 /// One field of a [`ModelState`].
@@ -221,6 +223,7 @@ impl FieldState {
             through: None,
             m2m_db_table: None,
             related_name: None,
+            parent_link: false,
         });
         self
     }
@@ -325,6 +328,14 @@ impl FieldState {
         self
     }
 
+    /// Marks the relation as a multi-table child's parent link (`parent_link=True`).
+    pub fn parent_link(mut self) -> FieldState {
+        if let Some(r) = self.rel_mut() {
+            r.parent_link = true;
+        }
+        self
+    }
+
     /// Sets the relation's `related_name`.
     pub fn related_name(mut self, name: impl Into<String>) -> FieldState {
         if let Some(r) = self.rel_mut() {
@@ -359,6 +370,7 @@ impl FieldState {
                 }),
                 m2m_db_table: r.m2m_db_table.map(str::to_owned),
                 related_name: r.related_name.map(str::to_owned),
+                parent_link: r.parent_link,
             }
         });
         FieldState {
@@ -405,6 +417,11 @@ pub struct ModelState {
     pub options: ModelOptions,
     /// True for Django's auto-created many-to-many tables (never in migrations).
     pub auto_created: bool,
+    /// `bases` of `CreateModel`: the lower-cased labels of the multi-table parents (or of
+    /// the concrete model of a proxy); empty for `models.Model`.
+    pub bases: Vec<String>,
+    /// `Meta.proxy`: the model has no table of its own (and no fields in migrations).
+    pub proxy: bool,
 }
 
 /// `app_label.model_name`, lower-cased: the key of a model in a [`ProjectState`].
@@ -428,6 +445,8 @@ impl ModelState {
             managed: true,
             options: ModelOptions::default(),
             auto_created: false,
+            bases: Vec::new(),
+            proxy: false,
         }
     }
 
@@ -453,6 +472,24 @@ impl ModelState {
     pub fn constraints(mut self, constraints: Vec<ConstraintState>) -> ModelState {
         self.constraints = constraints;
         self
+    }
+
+    /// Sets `bases` (lower-cased labels of the parents).
+    pub fn bases(mut self, bases: Vec<String>) -> ModelState {
+        self.bases = bases.into_iter().map(|b| b.to_lowercase()).collect();
+        self
+    }
+
+    /// Makes this a proxy model (`options={"proxy": True}`).
+    pub fn proxy(mut self) -> ModelState {
+        self.proxy = true;
+        self
+    }
+
+    /// True when migrations create, alter and drop this model's table (Django's
+    /// `can_migrate`: managed and not a proxy).
+    pub fn has_table(&self) -> bool {
+        self.managed && !self.proxy
     }
 
     /// Sets `managed`.
@@ -495,13 +532,80 @@ impl ModelState {
         })
     }
 
+    /// The options of compiled metadata that have no schema effect.
+    fn options_of(meta: &ModelMeta) -> ModelOptions {
+        ModelOptions {
+            ordering: meta.ordering.iter().map(|s| (*s).to_owned()).collect(),
+            verbose_name: (meta.verbose_name != meta.model_name).then(|| meta.verbose_name.to_owned()),
+            verbose_name_plural: (meta.verbose_name_plural != meta.model_name)
+                .then(|| meta.verbose_name_plural.to_owned()),
+            permissions: meta
+                .permissions
+                .iter()
+                .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+                .collect(),
+            default_related_name: meta.default_related_name.map(str::to_owned),
+            get_latest_by: meta.get_latest_by.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
     /// Converts compiled metadata.
     pub fn from_meta(meta: &ModelMeta) -> ModelState {
+        if let Some(concrete) = meta.proxy_for {
+            // Django's proxy `CreateModel`: no fields, the concrete model as base.
+            let c = concrete();
+            let mut state = ModelState::from_meta(c);
+            state.name = meta.object_name.to_owned();
+            state.fields = Vec::new();
+            state.unique_together = Vec::new();
+            state.indexes = Vec::new();
+            state.constraints = Vec::new();
+            state.managed = meta.managed;
+            state.bases = vec![label_lower(c.app_label, c.model_name)];
+            state.proxy = true;
+            state.options = ModelState::options_of(meta);
+            if state
+                .options
+                .ordering
+                .iter()
+                .map(String::as_str)
+                .eq(c.ordering.iter().copied())
+            {
+                state.options.ordering = Vec::new();
+            }
+            state.app_label = meta.app_label.to_owned();
+            return state;
+        }
+        let parent = meta.parent_meta();
+        let mut options = ModelState::options_of(meta);
+        // A child inherits its parent's ordering and get_latest_by without declaring them.
+        if let Some(p) = parent {
+            if options
+                .ordering
+                .iter()
+                .map(String::as_str)
+                .eq(p.ordering.iter().copied())
+            {
+                options.ordering = Vec::new();
+            }
+            if options
+                .get_latest_by
+                .iter()
+                .map(String::as_str)
+                .eq(p.get_latest_by.iter().copied())
+            {
+                options.get_latest_by = Vec::new();
+            }
+        }
         ModelState {
+            bases: parent
+                .map(|p| vec![label_lower(p.app_label, p.model_name)])
+                .unwrap_or_default(),
+            proxy: false,
             app_label: meta.app_label.to_owned(),
             name: meta.object_name.to_owned(),
             db_table: meta.db_table.to_owned(),
-            fields: meta.fields.iter().map(FieldState::from_field).collect(),
+            fields: meta.local_fields().iter().map(FieldState::from_field).collect(),
             unique_together: meta
                 .unique_together
                 .iter()
@@ -510,19 +614,7 @@ impl ModelState {
             indexes: meta.indexes.iter().map(IndexState::from).collect(),
             constraints: meta.constraints.iter().map(ConstraintState::from).collect(),
             managed: meta.managed,
-            options: ModelOptions {
-                ordering: meta.ordering.iter().map(|s| (*s).to_owned()).collect(),
-                verbose_name: (meta.verbose_name != meta.model_name).then(|| meta.verbose_name.to_owned()),
-                verbose_name_plural: (meta.verbose_name_plural != meta.model_name)
-                    .then(|| meta.verbose_name_plural.to_owned()),
-                permissions: meta
-                    .permissions
-                    .iter()
-                    .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
-                    .collect(),
-                default_related_name: meta.default_related_name.map(str::to_owned),
-                get_latest_by: meta.get_latest_by.iter().map(|s| (*s).to_owned()).collect(),
-            },
+            options,
             auto_created: false,
         }
     }
@@ -550,6 +642,9 @@ impl ProjectState {
                 continue;
             }
             state.models.push(ModelState::from_meta(meta));
+            if let Some(c) = meta.proxy_for {
+                stack.push(c());
+            }
             for f in meta.fields {
                 if let Some(r) = &f.relation {
                     stack.push((r.to)());

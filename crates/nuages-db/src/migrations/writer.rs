@@ -167,6 +167,9 @@ fn field_expr(f: &FieldState) -> Result<String> {
         if let Some(t) = &r.related_name {
             s.push_str(&format!(".related_name({})", lit(t)));
         }
+        if r.parent_link {
+            s.push_str(".parent_link()");
+        }
     }
     Ok(s)
 }
@@ -304,6 +307,12 @@ fn model_expr(m: &ModelState, indent: &str) -> Result<String> {
     }
     if !m.managed {
         let _ = write!(s, "\n{indent}.managed(false)");
+    }
+    if !m.bases.is_empty() {
+        let _ = write!(s, "\n{indent}.bases({})", strings(&m.bases));
+    }
+    if m.proxy {
+        let _ = write!(s, "\n{indent}.proxy()");
     }
     if m.options != ModelOptions::default() {
         let _ = write!(s, "\n{indent}.options({})", options_expr(&m.options));

@@ -102,10 +102,16 @@ fn candidate_map() -> &'static HashMap<usize, Vec<CandidateRel>> {
     static MAP: OnceLock<HashMap<usize, Vec<CandidateRel>>> = OnceLock::new();
     MAP.get_or_init(|| {
         let mut map: HashMap<usize, Vec<CandidateRel>> = HashMap::new();
-        for model in registry::all_models() {
-            for field in model.fields {
+        let models: Vec<&'static ModelMeta> = registry::all_models().collect();
+        for &model in &models {
+            // A proxy's relations are its concrete model's; a child's inherited fields
+            // are its parent's.
+            if model.is_proxy() {
+                continue;
+            }
+            for field in model.local_fields() {
                 let Some(rel) = field.relation else { continue };
-                let target = (rel.to)();
+                let target = (rel.to)().concrete_model();
                 match rel.kind {
                     RelationKind::ForeignKey | RelationKind::OneToOne => {
                         map.entry(key(target))
@@ -135,13 +141,37 @@ fn candidate_map() -> &'static HashMap<usize, Vec<CandidateRel>> {
                 }
             }
         }
+        // A multi-table child also has its parents' relations (Django's `get_fields()`
+        // includes the parents'), except the parent links themselves.
+        let own = map.clone();
+        for &model in models.iter().filter(|m| !m.is_proxy()) {
+            let mut parent = model.parent_meta();
+            while let Some(p) = parent {
+                let inherited: Vec<CandidateRel> = own
+                    .get(&key(p))
+                    .into_iter()
+                    .flatten()
+                    .filter(|r| {
+                        !matches!(r, CandidateRel::Field { field, .. }
+                            if field.relation.is_some_and(|rel| rel.parent_link))
+                    })
+                    .cloned()
+                    .collect();
+                map.entry(key(model)).or_default().extend(inherited);
+                parent = p.parent_meta();
+            }
+        }
         map
     })
 }
 
 /// The relations the collector follows from `meta`.
 pub(crate) fn candidate_relations(meta: &ModelMeta) -> &'static [CandidateRel] {
-    candidate_map().get(&key(meta)).map(Vec::as_slice).unwrap_or(&[])
+    let k = match meta.proxy_for {
+        Some(concrete) => key(concrete().concrete_model()),
+        None => key(meta),
+    };
+    candidate_map().get(&k).map(Vec::as_slice).unwrap_or(&[])
 }
 
 /// The field of `field`'s target that it refers to (`to_field`, else the primary key).
@@ -166,6 +196,13 @@ fn can_fast_delete(meta: &ModelMeta, from_field: Option<&Field>) -> bool {
     }
     if has_signal_listeners(meta) {
         return false;
+    }
+    // A multi-table child's parent rows go with it, except when it is reached through
+    // its own parent link (Django checks `_meta.parents`).
+    if let Some(link) = meta.concrete_model_of().parent {
+        if from_field.is_none_or(|f| f.name != link.field || !f.relation.is_some_and(|r| r.parent_link)) {
+            return false;
+        }
     }
     candidate_relations(meta).iter().all(|r| match r {
         CandidateRel::Field { field, .. } => field
@@ -329,7 +366,7 @@ impl Collector {
     /// will see them, else only the key fields).
     async fn load(&self, qs: DynQuerySet, all_fields: bool) -> Result<Vec<ModelSnapshot>> {
         let meta = qs.model();
-        let qs = if all_fields || has_signal_listeners(meta) {
+        let qs = if all_fields || ancestors(meta).any(has_signal_listeners) {
             qs
         } else {
             qs.only(referenced_fields(meta))
@@ -444,6 +481,13 @@ impl Collector {
             let new_objs = self.add(meta, objs, source, nullable);
             if new_objs.is_empty() {
                 return Ok(());
+            }
+            // Django: the parents' rows are collected too (their related objects are
+            // the child's own candidates), deleted after the child's.
+            if let Some(parent) = meta.concrete_model_of().parent_meta() {
+                let parent_objs: Vec<ModelSnapshot> =
+                    new_objs.iter().map(|o| parent_snapshot(parent, o)).collect();
+                self.collect_parent(parent, parent_objs, meta).await?;
             }
             let mut model_fast_deletes: Vec<(&'static ModelMeta, Vec<&'static Field>)> = Vec::new();
             let mut through_fast_deletes: Vec<(String, Vec<String>, String)> = Vec::new();
@@ -573,6 +617,28 @@ impl Collector {
             }
             if fail_on_restricted {
                 self.check_restricted(meta).await?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Django's `collect(parent_objs, collect_related=False, reverse_dependency=True)`:
+    /// the parent rows of collected children, with their own parents.
+    fn collect_parent<'a>(
+        &'a mut self,
+        meta: &'static ModelMeta,
+        objs: Vec<ModelSnapshot>,
+        child: &'static ModelMeta,
+    ) -> BoxFut<'a, Result<()>> {
+        Box::pin(async move {
+            let new_objs = self.add(meta, objs, None, false);
+            // The child's rows go first.
+            self.add_dependency(meta, child);
+            if let Some(parent) = meta.parent_meta() {
+                if !new_objs.is_empty() {
+                    let parent_objs = new_objs.iter().map(|o| parent_snapshot(parent, o)).collect();
+                    self.collect_parent(parent, parent_objs, meta).await?;
+                }
             }
             Ok(())
         })
@@ -793,6 +859,27 @@ impl Collector {
         let total = counter.iter().map(|(_, n)| n).sum();
         Ok((total, counter))
     }
+}
+
+/// A model and its multi-table ancestors.
+fn ancestors(meta: &'static ModelMeta) -> impl Iterator<Item = &'static ModelMeta> {
+    std::iter::successors(Some(meta), |m| m.concrete_model_of().parent_meta())
+}
+
+/// The parent's part of a collected child: the inherited values it has, keyed by the
+/// child's primary key (the parent link holds the parent's key).
+fn parent_snapshot(parent: &'static ModelMeta, child: &ModelSnapshot) -> ModelSnapshot {
+    let pk = parent.pk();
+    let values = parent
+        .concrete_fields()
+        .filter_map(|f| {
+            if f.primary_key && std::ptr::eq(f, pk) {
+                return Some((f.attname, child.pk().clone()));
+            }
+            child.get(f.attname).map(|v| (f.attname, v.clone()))
+        })
+        .collect();
+    ModelSnapshot::from_values(parent, values)
 }
 
 fn push_keyed(list: &mut Vec<(String, Vec<ModelSnapshot>)>, key: String, objs: Vec<ModelSnapshot>) {

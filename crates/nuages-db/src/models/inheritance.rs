@@ -1,7 +1,18 @@
-//! Abstract base models (Django's `class Meta: abstract = True`): a struct with
-//! `#[derive(Model)] #[model(abstract)]` holds shared fields and options; a concrete
-//! model embeds it with `#[field(flatten)]` and gets its fields (listed after the implicit
-//! `id`, as Django lists inherited fields first) and the options it does not set itself.
+//! Model inheritance.
+//!
+//! - Abstract base models (Django's `class Meta: abstract = True`): a struct with
+//!   `#[derive(Model)] #[model(abstract)]` holds shared fields and options; a concrete
+//!   model embeds it with `#[field(flatten)]` and gets its fields (listed after the
+//!   implicit `id`, as Django lists inherited fields first) and the options it does not
+//!   set itself.
+//! - Multi-table inheritance: a child embeds its parent with
+//!   `#[field(parent_link)] pub publication_ptr: Publication`; its metadata lists the
+//!   parent's fields first ([`ModelMeta::parent`](crate::ModelMeta)), queries join the
+//!   parent's table, `save()` writes both tables and the deletion collector deletes both
+//!   rows (see `docs/models.md`).
+//! - Proxy models: `#[model(proxy)] pub struct OrderedBook(pub Book);` shares the
+//!   concrete model's table and fields ([`ConcreteModel`]) with options and methods of its
+//!   own.
 //!
 //! ```
 //! use nuages_db::models::inheritance::concat_fields;
@@ -16,9 +27,35 @@
 //! ```
 
 use crate::error::Result;
-use crate::models::meta::{Constraint, Field, FieldType, Index};
-use crate::models::model::ModelRow;
+use crate::models::meta::{Constraint, Field, FieldType, Index, ParentLink};
+use crate::models::model::{Model, ModelRow};
 use crate::value::Value;
+
+/// What a concrete model's multi-table children and proxies build on at compile time:
+/// implemented by `#[derive(Model)]` for every concrete model.
+///
+/// A child (`#[field(parent_link)] pub publication_ptr: Publication`) lists
+/// [`ConcreteModel::FIELDS`] first in its own `fields` and reads the parent's part of its
+/// rows with [`ConcreteModel::read_row`]; a proxy (`#[model(proxy)] struct P(pub Book)`)
+/// shares the fields and the table. Its associated items are constants so that the
+/// child's and the proxy's `static` metadata can be built from them.
+pub trait ConcreteModel: Model {
+    /// `_meta.fields` (inherited fields first).
+    const FIELDS: &'static [Field];
+    /// `_meta.db_table`.
+    const DB_TABLE: &'static str;
+    /// `Meta.ordering`, inherited by children and proxies that set none.
+    const ORDERING: &'static [&'static str];
+    /// `Meta.get_latest_by`, inherited by children and proxies that set none.
+    const GET_LATEST_BY: &'static [&'static str];
+    /// `ModelMeta.parent`, which a proxy of a multi-table child shares.
+    const PARENT: Option<ParentLink>;
+
+    /// Reads an instance from the next columns of `row`, in [`ConcreteModel::FIELDS`]
+    /// order (what [`Model::from_db`] does, for a row that continues with a child's
+    /// columns).
+    fn read_row(row: &mut ModelRow<'_>) -> Result<Self>;
+}
 
 /// An abstract base model, implemented by `#[derive(Model)]` with `#[model(abstract)]`.
 pub trait AbstractModel: Sized {

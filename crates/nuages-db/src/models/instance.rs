@@ -10,7 +10,7 @@
 use std::future::Future;
 
 use crate::error::{DbError, Result};
-use crate::models::meta::{Field, FieldType};
+use crate::models::meta::{Field, FieldType, ModelMeta};
 use crate::models::model::Model;
 use crate::models::signals;
 use crate::query::{DynQuerySet, Expression, Q};
@@ -166,37 +166,115 @@ async fn save_instance<M: Model>(obj: &mut M, opts: SaveOptions) -> Result<()> {
     };
     let signal_fields = opts.update_fields.clone();
     signals::send_pre_save(obj, false, signal_fields.clone(), &alias).await?;
-    let created = save_table(obj, &opts, &alias, update_fields).await?;
+    // A proxy writes its concrete model's table.
+    let table = meta.concrete_model();
+    let created = if table.parent.is_none() {
+        save_table(
+            obj,
+            table,
+            &opts,
+            &alias,
+            update_fields.as_deref(),
+            opts.force_insert,
+        )
+        .await?
+    } else if crate::transaction::in_atomic_block(&alias) {
+        // Django's `atomic(savepoint=False)` around a multi-table save.
+        let result = save_with_parents(obj, table, &opts, &alias, update_fields.as_deref()).await;
+        if result.is_err() {
+            let _ = crate::transaction::set_rollback(&alias, true);
+        }
+        result?
+    } else {
+        let update = update_fields.as_deref();
+        let (o, a) = (&opts, alias.as_str());
+        crate::transaction::atomic_using(a, || save_with_parents(obj, table, o, a, update)).await?
+    };
     signals::send_post_save(obj, created, signal_fields, &alias).await
 }
 
-/// Django's `_save_table`: writes the row; true when it was inserted.
-async fn save_table<M: Model>(
+/// Django's `_save_parents` then `_save_table` for a multi-table child: each parent's
+/// table first (the row it inserts gives the child its key), then the child's own.
+async fn save_with_parents<M: Model>(
     obj: &mut M,
+    table: &'static ModelMeta,
     opts: &SaveOptions,
     alias: &str,
-    update_fields: Option<Vec<&'static Field>>,
+    update_fields: Option<&[&'static Field]>,
 ) -> Result<bool> {
-    let meta = M::meta();
+    let parent_inserted = save_parents(obj, table, opts, alias, update_fields).await?;
+    save_table(
+        obj,
+        table,
+        opts,
+        alias,
+        update_fields,
+        opts.force_insert || parent_inserted,
+    )
+    .await
+}
+
+/// Django's `_save_parents`: true when a parent row was inserted.
+fn save_parents<'a, M: Model>(
+    obj: &'a mut M,
+    table: &'static ModelMeta,
+    opts: &'a SaveOptions,
+    alias: &'a str,
+    update_fields: Option<&'a [&'static Field]>,
+) -> std::pin::Pin<Box<dyn Future<Output = Result<bool>> + Send + 'a>> {
+    Box::pin(async move {
+        let Some(parent) = table.parent_meta() else {
+            return Ok(false);
+        };
+        let grand_inserted = save_parents(obj, parent, opts, alias, update_fields).await?;
+        let inserted = save_table(
+            obj,
+            parent,
+            opts,
+            alias,
+            update_fields,
+            opts.force_insert || grand_inserted,
+        )
+        .await?;
+        Ok(inserted)
+    })
+}
+
+/// Django's `_save_table` for the table of `meta` (the model's, or one of its
+/// multi-table parents'): writes the row; true when it was inserted.
+async fn save_table<M: Model>(
+    obj: &mut M,
+    meta: &'static ModelMeta,
+    opts: &SaveOptions,
+    alias: &str,
+    update_fields: Option<&[&'static Field]>,
+    force_insert: bool,
+) -> Result<bool> {
     let pk_field = meta.pk();
-    let pk = obj.pk();
+    let pk = obj.get_field(pk_field.attname).unwrap_or(Value::Null);
     let pk_set = pk_is_set(pk_field, &pk);
     // pre_save: auto_now on every save.
-    for f in meta.concrete_fields().filter(|f| f.auto_now) {
+    for f in meta.local_concrete_fields().filter(|f| f.auto_now) {
         obj.set_field(f.attname, now_for(f))?;
     }
 
-    if pk_set && !opts.force_insert {
-        let fields: Vec<&'static Field> = match &update_fields {
-            Some(f) => f.clone(),
-            None => meta.concrete_fields().filter(|f| !f.primary_key).collect(),
+    if pk_set && !force_insert {
+        let fields: Vec<&'static Field> = match update_fields {
+            Some(f) => meta
+                .local_concrete_fields()
+                .filter(|l| !l.primary_key && f.iter().any(|u| u.name == l.name))
+                .collect(),
+            None => meta.local_concrete_fields().filter(|f| !f.primary_key).collect(),
         };
         let mut values = Vec::with_capacity(fields.len());
         for f in &fields {
             let v = obj.get_field(f.attname).unwrap_or(Value::Null);
             values.push((f.name.to_owned(), Expression::Value(prep_save(f, v)?)));
         }
-        let updated = if values.is_empty() {
+        let updated = if values.is_empty() && update_fields.is_some() {
+            // Django's `_do_update`: nothing of this table to write counts as updated.
+            1
+        } else if values.is_empty() {
             u64::from(
                 DynQuerySet::new(meta)
                     .using(alias)
@@ -231,12 +309,12 @@ async fn save_table<M: Model>(
     }
 
     // Insert.
-    for f in meta.concrete_fields().filter(|f| f.auto_now_add) {
+    for f in meta.local_concrete_fields().filter(|f| f.auto_now_add) {
         obj.set_field(f.attname, now_for(f))?;
     }
     let mut columns = Vec::new();
     let mut values = Vec::new();
-    for f in meta.concrete_fields() {
+    for f in meta.local_concrete_fields() {
         if f.primary_key && !pk_set {
             continue;
         }

@@ -142,6 +142,9 @@ pub struct Relation {
     /// `db_table` of the auto-created many-to-many table.
     pub m2m_db_table: Option<&'static str>,
     pub symmetrical: bool,
+    /// Django's `parent_link=True`: the one-to-one key of a multi-table child
+    /// (`<parent>_ptr`), which is also its primary key.
+    pub parent_link: bool,
 }
 
 impl Relation {
@@ -158,6 +161,7 @@ impl Relation {
             through: None,
             m2m_db_table: None,
             symmetrical: false,
+            parent_link: false,
         }
     }
 }
@@ -368,6 +372,20 @@ pub struct ModelMeta {
     pub default_related_name: Option<&'static str>,
     pub get_latest_by: &'static [&'static str],
     pub db_table_comment: Option<&'static str>,
+    /// Multi-table inheritance: the parent model and the name of the parent link
+    /// (`publication_ptr`). The parent's fields are listed first in `fields`, as in
+    /// Django's `_meta.fields`, but live in the parent's table.
+    pub parent: Option<ParentLink>,
+    /// `Meta.proxy`: the concrete model whose table and fields a proxy model shares.
+    pub proxy_for: Option<fn() -> &'static ModelMeta>,
+}
+
+/// The link of a multi-table child to its parent (Django's `_meta.parents` entry).
+#[derive(Debug, Clone, Copy)]
+pub struct ParentLink {
+    pub parent: fn() -> &'static ModelMeta,
+    /// The one-to-one field of the child pointing at the parent (its primary key).
+    pub field: &'static str,
 }
 
 impl ModelMeta {
@@ -396,6 +414,8 @@ impl ModelMeta {
             default_related_name: None,
             get_latest_by: &[],
             db_table_comment: None,
+            parent: None,
+            proxy_for: None,
         }
     }
 
@@ -404,15 +424,64 @@ impl ModelMeta {
         format!("{}.{}", self.app_label, self.object_name)
     }
 
-    /// The primary key field.
+    /// The primary key field (a multi-table child's is its parent link).
     ///
     /// # Panics
     /// When the metadata has no primary key, which `#[derive(Model)]` never produces.
     pub fn pk(&self) -> &'static Field {
-        self.fields
+        self.local_fields()
             .iter()
             .find(|f| f.primary_key)
             .expect("ModelMeta without a primary key: #[derive(Model)] always adds one")
+    }
+
+    /// The parent of a multi-table child (Django's `_meta.get_parent_list()[0]`).
+    pub fn parent_meta(&self) -> Option<&'static ModelMeta> {
+        self.parent.map(|p| (p.parent)())
+    }
+
+    /// The model owning the table: a proxy's concrete model, else the model itself
+    /// (Django's `_meta.concrete_model`).
+    pub fn concrete_model(&'static self) -> &'static ModelMeta {
+        match self.proxy_for {
+            Some(f) => f().concrete_model(),
+            None => self,
+        }
+    }
+
+    /// The concrete model's metadata without requiring a `'static` borrow of `self`.
+    pub fn concrete_model_of(&self) -> &ModelMeta {
+        match self.proxy_for {
+            Some(f) => f().concrete_model(),
+            None => self,
+        }
+    }
+
+    /// True for `Meta.proxy` models (same table as their concrete model).
+    pub fn is_proxy(&self) -> bool {
+        self.proxy_for.is_some()
+    }
+
+    /// The fields stored in this model's own table (Django's `_meta.local_fields` plus
+    /// local many-to-many fields): all fields but those inherited from a multi-table
+    /// parent.
+    pub fn local_fields(&self) -> &'static [Field] {
+        match self.parent_meta() {
+            Some(p) => self.fields.get(p.fields.len()..).unwrap_or(&[]),
+            None => self.fields,
+        }
+    }
+
+    /// The local fields with a column (the row layout of this model's own table).
+    pub fn local_concrete_fields(&self) -> impl Iterator<Item = &'static Field> {
+        self.local_fields().iter().filter(|f| f.is_concrete())
+    }
+
+    /// True when `field` (one of `fields`) comes from a multi-table parent and so lives
+    /// in the parent's table.
+    pub fn is_inherited(&self, field: &Field) -> bool {
+        let local = self.local_fields();
+        !local.iter().any(|f| std::ptr::eq(f, field)) && !local.iter().any(|f| f.name == field.name)
     }
 
     /// A field by name or attname (`author` or `author_id`).

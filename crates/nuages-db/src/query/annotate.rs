@@ -571,16 +571,10 @@ impl Query {
         };
         match &self.group_by {
             Some(GroupBy::All) => {
-                let mut items: Vec<GroupItem> = self
-                    .model
+                let model = self.model;
+                let mut items: Vec<GroupItem> = model
                     .concrete_fields()
-                    .map(|f| {
-                        GroupItem::Expr(SqlExpr::Col {
-                            alias: 0,
-                            column: f.column.to_owned(),
-                            field: f,
-                        })
-                    })
+                    .map(|f| GroupItem::Expr(self.model_col(model, 0, f)))
                     .collect();
                 for a in self.annotations.iter().filter(|a| a.select) {
                     items.extend(a.expr.group_by_cols().into_iter().map(GroupItem::Expr));

@@ -441,18 +441,13 @@ fn model_columns(p: &mut Query) {
         Some(f) => f.clone(),
         None => p.model.concrete_fields().collect(),
     };
-    p.select = Some(
-        fields
-            .into_iter()
-            .enumerate()
-            .map(|(i, f)| SelectCol {
-                name: format!("col{}", i + 1),
-                expr: SqlExpr::Col {
-                    alias: 0,
-                    column: f.column.to_owned(),
-                    field: f,
-                },
-            })
-            .collect(),
-    );
+    let model = p.model;
+    let mut cols = Vec::with_capacity(fields.len());
+    for (i, f) in fields.into_iter().enumerate() {
+        cols.push(SelectCol {
+            name: format!("col{}", i + 1),
+            expr: p.model_col(model, 0, f),
+        });
+    }
+    p.select = Some(cols);
 }

@@ -645,14 +645,7 @@ impl Compiler {
                             None => q.model.concrete_fields().collect(),
                         };
                         for (i, f) in fields.into_iter().enumerate() {
-                            entries.push((
-                                SqlExpr::Col {
-                                    alias: 0,
-                                    column: f.column.to_owned(),
-                                    field: f,
-                                },
-                                None,
-                            ));
+                            entries.push((q.model_col(q.model, 0, f), None));
                             col_names.push(format!("col{}", i + 1));
                         }
                     }

@@ -51,12 +51,17 @@ fn reverse_map() -> &'static HashMap<usize, Vec<ReverseRel>> {
     MAP.get_or_init(|| {
         let mut map: HashMap<usize, Vec<ReverseRel>> = HashMap::new();
         for model in registry::all_models() {
-            for field in model.fields {
+            // A proxy shares its concrete model's fields, and a multi-table child's
+            // inherited fields belong to its parent: each relation is counted once.
+            if model.is_proxy() {
+                continue;
+            }
+            for field in model.local_fields() {
                 let Some(rel) = field.relation else { continue };
                 if rel.related_name.is_some_and(|n| n.ends_with('+')) {
                     continue;
                 }
-                let target = (rel.to)();
+                let target = (rel.to)().concrete_model();
                 let name: &'static str = match (rel.related_query_name, rel.related_name) {
                     (Some(q), _) => q,
                     (None, Some(n)) => n,
@@ -74,12 +79,13 @@ fn reverse_map() -> &'static HashMap<usize, Vec<ReverseRel>> {
     })
 }
 
-/// The reverse relations pointing at `meta`.
+/// The reverse relations pointing at `meta` (a proxy has its concrete model's).
 pub(crate) fn reverse_relations(meta: &ModelMeta) -> &'static [ReverseRel] {
-    reverse_map()
-        .get(&meta_key(meta))
-        .map(Vec::as_slice)
-        .unwrap_or(&[])
+    let key = match meta.proxy_for {
+        Some(concrete) => meta_key(concrete().concrete_model()),
+        None => meta_key(meta),
+    };
+    reverse_map().get(&key).map(Vec::as_slice).unwrap_or(&[])
 }
 
 /// Django's `Options.get_field`: forward fields by name or attname, then reverse
@@ -94,6 +100,29 @@ pub(crate) fn get_field(meta: &'static ModelMeta, name: &str) -> Option<FieldRef
         .map(|r| FieldRef::Reverse(*r))
 }
 
+/// When `name` is not `meta`'s own but its multi-table parent's (a field inherited in
+/// `fields`, or a reverse relation to the parent), the parent link and the parent.
+pub(crate) fn inherited_from(
+    meta: &'static ModelMeta,
+    name: &str,
+) -> Option<(&'static Field, &'static ModelMeta)> {
+    let link = meta.parent?;
+    let parent = (link.parent)();
+    let local = meta
+        .local_fields()
+        .iter()
+        .any(|f| f.name == name || f.attname == name)
+        || reverse_relations(meta).iter().any(|r| r.name == name);
+    if local {
+        return None;
+    }
+    let on_parent = parent.field(name).is_some()
+        || reverse_relations(parent).iter().any(|r| r.name == name)
+        || parent.parent.is_some() && inherited_from(parent, name).is_some();
+    let field = meta.local_fields().iter().find(|f| f.name == link.field)?;
+    on_parent.then_some((field, parent))
+}
+
 /// Django's choice list for "Cannot resolve keyword": names and attnames of concrete
 /// fields, names of many-to-many fields and reverse relations, sorted.
 pub(crate) fn field_choices(meta: &'static ModelMeta) -> Vec<&'static str> {
@@ -104,7 +133,11 @@ pub(crate) fn field_choices(meta: &'static ModelMeta) -> Vec<&'static str> {
             names.push(f.attname);
         }
     }
-    names.extend(reverse_relations(meta).iter().map(|r| r.name));
+    let mut m = Some(meta);
+    while let Some(opts) = m {
+        names.extend(reverse_relations(opts).iter().map(|r| r.name));
+        m = opts.parent_meta();
+    }
     names.sort_unstable();
     names.dedup();
     names
@@ -382,6 +415,17 @@ pub(crate) fn names_to_path(
     let mut opts_known = true;
     for (pos, raw) in names.iter().enumerate() {
         let name = if *raw == "pk" { opts.pk().name } else { raw };
+        // A name a multi-table child inherits is reached through its parent link(s)
+        // (Django's `get_path_to_parent`); the hops count towards this name.
+        let mut parent_hops = 0;
+        if opts_known {
+            while let Some((link, parent)) = inherited_from(opts, name) {
+                let infos = path_infos(opts, FieldRef::Forward(link));
+                parent_hops += infos.len();
+                out.path.extend(infos);
+                opts = parent;
+            }
+        }
         let found = if opts_known { get_field(opts, name) } else { None };
         let Some(field_ref) = found else {
             if pos == 0 || fail_on_missing {
@@ -403,6 +447,9 @@ pub(crate) fn names_to_path(
                     )));
                 }
                 out.rest = names[pos + 1..].iter().map(|s| s.to_string()).collect();
+                if parent_hops > 0 {
+                    out.names_with_path.push((raw.to_string(), parent_hops));
+                }
                 out.opts = opts;
                 return Ok(out);
             }
@@ -420,7 +467,8 @@ pub(crate) fn names_to_path(
                     Some(m) => opts = m,
                     None => opts_known = false,
                 }
-                out.names_with_path.push((raw.to_string(), infos.len()));
+                out.names_with_path
+                    .push((raw.to_string(), parent_hops + infos.len()));
                 out.path.extend(infos);
             }
         }

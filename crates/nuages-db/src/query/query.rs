@@ -284,6 +284,45 @@ impl Query {
         self.joins.len() - 1
     }
 
+    /// The column of `field`, one of the concrete fields of `meta`, for the instance of
+    /// `meta` at join `alias`. A field inherited from a multi-table parent lives in the
+    /// parent's table, joined INNER through the parent link (Django's
+    /// `join_parent_model`), reusing an existing join.
+    pub(crate) fn model_col(
+        &mut self,
+        meta: &'static ModelMeta,
+        alias: usize,
+        field: &'static Field,
+    ) -> SqlExpr {
+        let mut opts = meta;
+        let mut alias = alias;
+        while opts.is_inherited(field) {
+            let (Some(link), Some(parent)) = (opts.parent, opts.parent_meta()) else {
+                break;
+            };
+            let Some(ptr) = opts.local_fields().iter().find(|f| f.name == link.field) else {
+                break;
+            };
+            let join = Join {
+                table: parent.db_table.to_owned(),
+                alias: String::new(),
+                parent: alias,
+                from_col: ptr.column,
+                to_col: parent.pk().column.to_owned(),
+                join_type: JoinType::Inner,
+                nullable: false,
+                refcount: 0,
+            };
+            alias = self.join(join, false, None);
+            opts = parent;
+        }
+        SqlExpr::Col {
+            alias,
+            column: field.column.to_owned(),
+            field,
+        }
+    }
+
     /// Django's `setup_joins`: follows `names` from the base table, creating or reusing
     /// joins. Trailing names that are not fields come back as `transforms`.
     pub(crate) fn setup_joins(&mut self, names: &[&str], reuse: Option<&[usize]>) -> Result<JoinInfo> {
@@ -1017,13 +1056,10 @@ impl Query {
         match field_names {
             None => {
                 for f in self.model.concrete_fields() {
+                    let expr = self.model_col(self.model, 0, f);
                     cols.push(SelectCol {
                         name: f.attname.to_owned(),
-                        expr: SqlExpr::Col {
-                            alias: 0,
-                            column: f.column.to_owned(),
-                            field: f,
-                        },
+                        expr,
                     });
                 }
             }

@@ -779,6 +779,9 @@ impl DynQuerySet {
     pub async fn update(&self, values: Vec<(String, Expression)>) -> Result<u64> {
         self.check()?;
         super::combinators::guard(&self.query, "update")?;
+        if self.model().parent.is_some() {
+            return self.update_with_parents(values).await;
+        }
         let vendor = self.vendor()?;
         let Some(c) = super::write::update_sql(self, vendor, &values)? else {
             return Ok(0);
@@ -786,6 +789,77 @@ impl DynQuerySet {
         Ok(connection::execute(self.db(), &c.sql, &c.params)
             .await?
             .rows_affected)
+    }
+
+    /// Django's related updates: on a multi-table child, values of inherited fields are
+    /// written to the parent tables, for the primary keys the query matches (selected
+    /// first); the count is the child table's, else the first parent's.
+    async fn update_with_parents(&self, values: Vec<(String, Expression)>) -> Result<u64> {
+        let meta = self.model();
+        let mut local = Vec::new();
+        let mut related: Vec<(&'static ModelMeta, Vec<(String, Expression)>)> = Vec::new();
+        for (name, value) in values {
+            let mut owner = meta;
+            if let Some(f) = meta.field(&name) {
+                while owner.is_inherited(f) {
+                    match owner.parent_meta() {
+                        Some(p) => owner = p,
+                        None => break,
+                    }
+                }
+            }
+            if std::ptr::eq(owner, meta) {
+                local.push((name, value));
+            } else {
+                match related.iter_mut().find(|(m, _)| std::ptr::eq(*m, owner)) {
+                    Some((_, v)) => v.push((name, value)),
+                    None => related.push((owner, vec![(name, value)])),
+                }
+            }
+        }
+        if related.is_empty() {
+            let vendor = self.vendor()?;
+            let Some(c) = super::write::update_sql(self, vendor, &local)? else {
+                return Ok(0);
+            };
+            return Ok(connection::execute(self.db(), &c.sql, &c.params)
+                .await?
+                .rows_affected);
+        }
+        let pks: Vec<Value> = self
+            .clone()
+            .order_by(Vec::<String>::new())
+            .values(["pk"])
+            .fetch()
+            .await?
+            .into_iter()
+            .filter_map(|r| r.into_values().into_iter().next())
+            .collect();
+        let mut rows = None;
+        if !local.is_empty() {
+            let vendor = self.vendor()?;
+            if let Some(c) = super::write::update_sql(self, vendor, &local)? {
+                rows = Some(
+                    connection::execute(self.db(), &c.sql, &c.params)
+                        .await?
+                        .rows_affected,
+                );
+            }
+        }
+        for (owner, vals) in related {
+            if pks.is_empty() {
+                break;
+            }
+            let n = Box::pin(
+                DynQuerySet::new(owner)
+                    .using(self.db())
+                    .filter(Q::lookup("pk__in", super::expressions::Rhs::from(pks.clone())))
+                    .update(vals),
+            )
+            .await?;
+            rows.get_or_insert(n);
+        }
+        Ok(rows.unwrap_or(0))
     }
 
     /// `delete()`: deletes the rows and, through the deletion collector

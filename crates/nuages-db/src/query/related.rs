@@ -182,6 +182,10 @@ fn selections(
     }
     let mut found: Vec<&str> = Vec::new();
     for f in opts.concrete_fields() {
+        // Django never descends into a parent link: its fields are the model's own.
+        if f.relation.is_some_and(|r| r.parent_link) {
+            continue;
+        }
         found.push(f.name);
         let next = match requested {
             Some(tree) => {
@@ -275,11 +279,7 @@ pub(crate) fn extra_columns(q: &mut Query) -> Result<Vec<SqlExpr>> {
     let mut out = Vec::new();
     for k in flat {
         for f in k.meta.concrete_fields() {
-            out.push(SqlExpr::Col {
-                alias: k.alias,
-                column: f.column.to_owned(),
-                field: f,
-            });
+            out.push(q.model_col(k.meta, k.alias, f));
         }
     }
     if let Some(path) = q.related.prefetch_col.clone() {

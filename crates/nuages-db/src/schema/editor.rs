@@ -162,7 +162,16 @@ impl SchemaEditor {
     pub fn db_type(&self, project: &ProjectState, field: &FieldState) -> Result<Option<String>> {
         match &field.relation {
             Some(rel) if rel.kind != RelationKind::ManyToMany => {
-                let (_, target) = project.target_field(rel)?;
+                let (_, mut target) = project.target_field(rel)?;
+                // A key to a multi-table child's key (itself a one-to-one) takes the
+                // type at the end of the chain, as Django's `rel_db_type` recursion.
+                while let Some(r) = target
+                    .relation
+                    .as_ref()
+                    .filter(|r| r.kind != RelationKind::ManyToMany)
+                {
+                    target = project.target_field(r)?.1;
+                }
                 dialect::rel_db_type(self.vendor, target)
             }
             _ => dialect::data_type(self.vendor, field),
@@ -535,7 +544,7 @@ impl SchemaEditor {
 
     /// Django's `_model_indexes_sql`: field indexes then `Meta.indexes`.
     pub fn model_indexes_sql(&self, project: &ProjectState, model: &ModelState) -> Result<Vec<String>> {
-        if !model.managed {
+        if !model.has_table() {
             return Ok(Vec::new());
         }
         let mut out = Vec::new();

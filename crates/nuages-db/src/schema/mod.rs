@@ -70,7 +70,7 @@ pub fn create_models_sql(vendor: Vendor, models: &[&'static ModelMeta]) -> Resul
     let project = ProjectState::from_metas(models);
     let wanted: Vec<ModelState> = models.iter().map(|m| ModelState::from_meta(m)).collect();
     let mut editor = SchemaEditor::new(vendor);
-    for model in dependency_order(&wanted).iter().filter(|m| m.managed) {
+    for model in dependency_order(&wanted).iter().filter(|m| m.has_table()) {
         editor.create_model(&project, model)?;
     }
     Ok(editor.finish())
@@ -82,7 +82,7 @@ pub fn drop_models_sql(vendor: Vendor, models: &[&'static ModelMeta]) -> Result<
     let project = ProjectState::from_metas(models);
     let wanted: Vec<ModelState> = models.iter().map(|m| ModelState::from_meta(m)).collect();
     let mut editor = SchemaEditor::new(vendor);
-    for model in dependency_order(&wanted).iter().rev().filter(|m| m.managed) {
+    for model in dependency_order(&wanted).iter().rev().filter(|m| m.has_table()) {
         editor.delete_model(&project, model)?;
     }
     Ok(editor.finish())

@@ -77,8 +77,10 @@ impl DeserializedObject {
                 .find(|(g, _)| g.name == f.name)
                 .map(|(_, v)| v.clone())
         };
+        // A multi-table child's fixture holds its own table's fields (Django's raw save
+        // skips the parents, which have objects of their own).
         let row: Vec<(&'static Field, Value)> = meta
-            .concrete_fields()
+            .local_concrete_fields()
             .filter(|f| !f.primary_key)
             .map(|f| (f, given(f).unwrap_or_else(|| default_of(f))))
             .collect();

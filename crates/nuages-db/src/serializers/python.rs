@@ -29,7 +29,7 @@ const CHUNK: usize = 2000;
 
 /// Many-to-many fields serialised with the model: those with an auto-created table.
 pub fn serialized_m2m_fields(meta: &'static ModelMeta) -> impl Iterator<Item = &'static Field> {
-    meta.fields.iter().filter(|f| {
+    meta.local_fields().iter().filter(|f| {
         f.relation
             .is_some_and(|r| r.kind == RelationKind::ManyToMany && r.through.is_none())
     })
@@ -40,7 +40,7 @@ pub fn serialized_m2m_fields(meta: &'static ModelMeta) -> impl Iterator<Item = &
 pub fn serialize_row(meta: &'static ModelMeta, row: &Row, m2m: &[(&'static Field, Vec<Value>)]) -> Json {
     let pk = meta.pk();
     let mut fields = Map::new();
-    for f in meta.concrete_fields().filter(|f| !f.primary_key) {
+    for f in meta.local_concrete_fields().filter(|f| !f.primary_key) {
         let v = row.get_by_name(f.attname).cloned().unwrap_or(Value::Null);
         fields.insert(f.name.to_owned(), encode_value(f, &v));
     }
