@@ -413,6 +413,15 @@ async fn deleting_removes_both_rows() {
             },
         )
         .await;
+        // The parent's reverse relations from the child, dynamic and typed.
+        let rated = Book::objects()
+            .using(alias)
+            .filter(Q::lookup("reviews__rating", 5))
+            .filter(Book::fields().reviews().rating().gte(5))
+            .count()
+            .await
+            .unwrap();
+        assert_eq!(rated, 1);
         // The child's delete goes to the parent and to what refers to either.
         let (total, per_model) = b.delete_using(alias).await.unwrap();
         let mut per_model = per_model;
@@ -601,5 +610,64 @@ async fn unsaved_parent_link_and_errors() {
         );
         assert!(err.to_string().contains("title"), "{err}");
         schema::drop_models(alias, &models()).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn migrate_creates_the_child_table_and_no_proxy_table() {
+    use nuages_db::migrations::executor::{MigrateOptions, MigrationExecutor};
+    use nuages_db::migrations::graph::{MigrationGraph, Target};
+    let to = ProjectState::from_metas(&models());
+    let out = changes(
+        &ProjectState::new(),
+        &to,
+        &BTreeMap::new(),
+        &mut NonInteractiveQuestioner,
+    )
+    .unwrap();
+    let graph = MigrationGraph::new(out.into_values().collect()).unwrap();
+    for db in testing::databases_named("inheritance_migrate").await.unwrap() {
+        let alias = db.alias.as_str();
+        let ex = MigrationExecutor::new(alias, &graph);
+        ex.migrate(None, MigrateOptions::default()).await.unwrap();
+        let tables = ex.table_names().await.unwrap();
+        assert!(tables.iter().any(|t| t == "inh_book") && tables.iter().any(|t| t == "inh_ebook"));
+        assert!(!tables
+            .iter()
+            .any(|t| t == "inh_newestfirst" || t == "inh_paperback"));
+        // The migrated schema takes the models' rows.
+        let w = save(
+            alias,
+            Writer {
+                name: "Ann".into(),
+                ..Default::default()
+            },
+        )
+        .await;
+        let b = save(alias, book(&w, "Dune", "111")).await;
+        let e = save(
+            alias,
+            EBook {
+                book_ptr: book(&w, "Snow", "2"),
+                format: "pdf".into(),
+            },
+        )
+        .await;
+        assert_eq!(EBook::objects().using(alias).count().await.unwrap(), 1);
+        let (total, _) = e.delete_using(alias).await.unwrap();
+        assert_eq!(total, 3);
+        assert_eq!(
+            Book::objects().using(alias).get(Q::default()).await.unwrap().pk(),
+            b.pk()
+        );
+        ex.migrate(Some(&[Target::Zero("inh".into())]), MigrateOptions::default())
+            .await
+            .unwrap();
+        assert!(!ex
+            .table_names()
+            .await
+            .unwrap()
+            .iter()
+            .any(|t| t.starts_with("inh_")));
     }
 }

@@ -106,8 +106,14 @@ impl RelatedObject {
 }
 
 fn relations_of(model: &'static ModelMeta) -> impl Iterator<Item = RelatedObject> {
-    model
-        .fields
+    // A proxy's fields are its concrete model's and a multi-table child's inherited
+    // fields its parent's: each relation is counted on the model declaring it.
+    let fields: &'static [Field] = if model.is_proxy() {
+        &[]
+    } else {
+        model.local_fields()
+    };
+    fields
         .iter()
         .filter_map(move |field| field.relation.map(|rel| RelatedObject { model, field, rel }))
 }
@@ -196,7 +202,12 @@ pub fn check_model(
     model: &'static ModelMeta,
 ) -> Vec<CheckMessage> {
     let mut errors = Vec::new();
-    for field in model.fields {
+    let local: &'static [Field] = if model.is_proxy() {
+        &[]
+    } else {
+        model.local_fields()
+    };
+    for field in local {
         errors.extend(check_field(ctx, universe, model, field));
     }
     errors.extend(check_ordering(universe, model));

@@ -14,6 +14,52 @@
 //!   concrete model's table and fields ([`ConcreteModel`]) with options and methods of its
 //!   own.
 //!
+//! Multi-table inheritance and a proxy, and the SQL their querysets run:
+//!
+//! ```
+//! use nuages_db::models::manager::Manager;
+//! use nuages_db::query::Q;
+//! use nuages_db::{Model, Vendor};
+//! use nuages_macros::Model;
+//!
+//! #[derive(Debug, Clone, Default, Model)]
+//! #[model(app_label = "shop", ordering = ["title"])]
+//! pub struct Publication {
+//!     pub id: i64,
+//!     #[field(max_length = 100)]
+//!     pub title: String,
+//! }
+//!
+//! #[derive(Debug, Clone, Default, Model)]
+//! #[model(app_label = "shop")]
+//! pub struct Book {
+//!     #[field(parent_link)]
+//!     pub publication_ptr: Publication, // Django's implicit `publication_ptr`, the key
+//!     #[field(max_length = 20)]
+//!     pub isbn: String,
+//! }
+//!
+//! #[derive(Debug, Clone, Default, Model)]
+//! #[model(app_label = "shop", proxy, ordering = ["-title"])]
+//! pub struct NewestFirst(pub Publication);
+//!
+//! let book = Book { publication_ptr: Publication { title: "Dune".into(), ..Default::default() }, isbn: "1".into() };
+//! assert_eq!(book.title, "Dune"); // inherited fields through `Deref`
+//! assert_eq!(Book::meta().pk().name, "publication_ptr");
+//!
+//! let sql = |qs: &nuages_db::query::DynQuerySet| qs.sql(Vendor::Sqlite).unwrap().unwrap().sql;
+//! assert_eq!(
+//!     sql(Book::objects().filter(Q::lookup("title__startswith", "D")).as_dyn()),
+//!     r#"SELECT "shop_publication"."id", "shop_publication"."title", "shop_book"."publication_ptr_id", "shop_book"."isbn" FROM "shop_book" INNER JOIN "shop_publication" ON "shop_book"."publication_ptr_id" = "shop_publication"."id" WHERE "shop_publication"."title" LIKE ? ESCAPE '\' ORDER BY "shop_publication"."title" ASC"#
+//! );
+//! assert_eq!(
+//!     sql(NewestFirst::objects().as_dyn()),
+//!     r#"SELECT "shop_publication"."id", "shop_publication"."title" FROM "shop_publication" ORDER BY "shop_publication"."title" DESC"#
+//! );
+//! ```
+//!
+//! Abstract bases' fields are concatenated at compile time:
+//!
 //! ```
 //! use nuages_db::models::inheritance::concat_fields;
 //! use nuages_db::models::meta::{Field, FieldType};
