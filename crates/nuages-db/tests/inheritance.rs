@@ -422,6 +422,41 @@ async fn deleting_removes_both_rows() {
             .await
             .unwrap();
         assert_eq!(rated, 1);
+        // prefetch_related of the parent's reverse relation on children (one query more).
+        let books = Book::objects()
+            .using(alias)
+            .prefetch_related(["reviews", "chapters"])
+            .fetch()
+            .await
+            .unwrap();
+        assert_eq!(books[0].reviews().unwrap().all_cached().map(|r| r.len()), Some(1));
+        assert_eq!(
+            books[0]
+                .chapters()
+                .unwrap()
+                .all_cached()
+                .map(|r| r[0].title.clone()),
+            Some("One".into())
+        );
+        // A proxy's select_related and queryset update.
+        let p = NewestFirst::objects()
+            .using(alias)
+            .select_related(["writer"])
+            .get(Q::lookup("pk", plain.pk()))
+            .await
+            .unwrap();
+        assert_eq!(p.writer.loaded().map(|w| w.name.as_str()), Some("Ann"));
+        let n = NewestFirst::objects()
+            .using(alias)
+            .filter(Q::lookup("pk", plain.pk()))
+            .as_dyn()
+            .update(vec![(
+                "title".into(),
+                Expression::Value(Value::Text("Zine 2".into())),
+            )])
+            .await
+            .unwrap();
+        assert_eq!(n, 1);
         // The child's delete goes to the parent and to what refers to either.
         let (total, per_model) = b.delete_using(alias).await.unwrap();
         let mut per_model = per_model;
@@ -460,7 +495,7 @@ async fn deleting_removes_both_rows() {
             (4, counts(&[("inh.Book", 2), ("inh.Publication", 2)]))
         );
         assert_eq!(Publication::objects().using(alias).count().await.unwrap(), 1);
-        assert_eq!(plain.book().await.unwrap_err().is_does_not_exist(), true);
+        assert!(plain.book().await.unwrap_err().is_does_not_exist());
         schema::drop_models(alias, &models()).await.unwrap();
     }
 }

@@ -159,9 +159,12 @@ fn resolve(meta: &'static ModelMeta, attr: &str) -> Option<Rel> {
             None => None,
         };
     }
-    let r = names::reverse_relations(meta)
-        .iter()
-        .find(|r| reverse_accessor(r) == attr)?;
+    // A multi-table child also has its parents' reverse relations.
+    let r = std::iter::successors(Some(meta), |m| m.parent_meta()).find_map(|m| {
+        names::reverse_relations(m)
+            .iter()
+            .find(|r| reverse_accessor(r) == attr)
+    })?;
     Some(match r.field.relation.map(|x| x.kind) {
         Some(RelationKind::ManyToMany) => Rel::ManyReverse(*r),
         Some(RelationKind::OneToOne) => Rel::Reverse(*r, true),
