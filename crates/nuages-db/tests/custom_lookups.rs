@@ -312,7 +312,7 @@ async fn custom_functions_and_aggregates_on_every_backend() {
                 "INSTR",
                 [
                     Expression::from(F::new("name")),
-                    Expression::from(nuages_db::query::conditional::Value::new("e")),
+                    nuages_db::query::conditional::Value::new("e"),
                 ],
             )
             .named("Position")
