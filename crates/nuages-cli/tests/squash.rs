@@ -15,6 +15,8 @@ use nuages_db::migrations::state::{FieldState, ModelState};
 use nuages_db::models::meta::{Field, FieldType, ModelMeta, Relation, RelationKind};
 use nuages_db::Value;
 
+// Kept byte for byte as the command writes it (rustfmt would re-wrap a few lines).
+#[rustfmt::skip]
 #[path = "squash/m0001_squashed_0004_author_row.rs"]
 mod squashed;
 

@@ -10,25 +10,28 @@ pub fn migration() -> Migration {
         .replaces("shop", "0003_author_age")
         .replaces("shop", "0004_author_row")
         .operations(vec![
-            Operation::CreateModel(ModelState::new(
-                "shop",
-                "Author",
-                vec![
-                    FieldState::new("id", FieldType::BigAutoField).primary_key(),
-                    FieldState::new("name", FieldType::CharField).max_length(50),
-                    FieldState::new("age", FieldType::IntegerField).null(),
-                ],
-            )),
-            Operation::CreateModel(ModelState::new(
-                "shop",
-                "Book",
-                vec![
-                    FieldState::new("id", FieldType::BigAutoField).primary_key(),
-                    FieldState::new("title", FieldType::CharField).max_length(100),
-                    FieldState::new("author", FieldType::ForeignKey)
-                        .relation(RelationKind::ForeignKey, "shop.author"),
-                ],
-            )),
+            Operation::CreateModel(
+                ModelState::new(
+                    "shop",
+                    "Author",
+                    vec![
+                        FieldState::new("id", FieldType::BigAutoField).primary_key(),
+                        FieldState::new("name", FieldType::CharField).max_length(50),
+                        FieldState::new("age", FieldType::IntegerField).null(),
+                    ],
+                ),
+            ),
+            Operation::CreateModel(
+                ModelState::new(
+                    "shop",
+                    "Book",
+                    vec![
+                        FieldState::new("id", FieldType::BigAutoField).primary_key(),
+                        FieldState::new("title", FieldType::CharField).max_length(100),
+                        FieldState::new("author", FieldType::ForeignKey).relation(RelationKind::ForeignKey, "shop.author"),
+                    ],
+                ),
+            ),
             Operation::RunSQL {
                 sql: vec!["INSERT INTO shop_author (name, age) VALUES ('squashed', 1)".into()],
                 reverse_sql: Some(vec![]),
