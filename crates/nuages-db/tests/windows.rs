@@ -44,7 +44,9 @@ async fn setup(alias: &str, vendor: Vendor) {
     schema::create_models(alias, &[&STAFF]).await.unwrap();
     for (id, name, dept, salary, bonus) in ROWS {
         let sql = match vendor {
-            Vendor::Postgres => "INSERT INTO win_staff (id, name, dept, salary, bonus) VALUES ($1, $2, $3, $4, $5)",
+            Vendor::Postgres => {
+                "INSERT INTO win_staff (id, name, dept, salary, bonus) VALUES ($1, $2, $3, $4, $5)"
+            }
             _ => "INSERT INTO win_staff (id, name, dept, salary, bonus) VALUES (?, ?, ?, ?, ?)",
         };
         let bonus = match bonus {
@@ -63,7 +65,13 @@ async fn setup(alias: &str, vendor: Vendor) {
 }
 
 fn col(rows: &[Row], name: &str) -> Vec<Value> {
-    rows.iter().map(|r| r.get_by_name(name).cloned().unwrap_or(Value::Text("<missing>".into()))).collect()
+    rows.iter()
+        .map(|r| {
+            r.get_by_name(name)
+                .cloned()
+                .unwrap_or(Value::Text("<missing>".into()))
+        })
+        .collect()
 }
 
 fn ints(v: &[i64]) -> Vec<Value> {
@@ -86,11 +94,18 @@ async fn ranking_functions() {
         let alias = db.alias.as_str();
         let v = db.vendor.name();
         setup(alias, db.vendor).await;
-        let by_dept = || Window::new(Rank::new()).partition_by(["dept"]).order_by(["-salary"]);
+        let by_dept = || {
+            Window::new(Rank::new())
+                .partition_by(["dept"])
+                .order_by(["-salary"])
+        };
         let rows = DynQuerySet::new(&STAFF)
             .using(alias)
             .annotate([
-                ("row", Expression::from(Window::new(RowNumber::new()).order_by(["id"]))),
+                (
+                    "row",
+                    Expression::from(Window::new(RowNumber::new()).order_by(["id"])),
+                ),
                 ("rank", by_dept().into()),
                 (
                     "dense",
@@ -127,13 +142,20 @@ async fn value_functions_and_frames() {
         let rows = DynQuerySet::new(&STAFF)
             .using(alias)
             .annotate([
-                ("prev", Expression::from(Window::new(Lag::new("salary")).order_by(["id"]))),
+                (
+                    "prev",
+                    Expression::from(Window::new(Lag::new("salary")).order_by(["id"])),
+                ),
                 (
                     "next2",
                     // MariaDB's LEAD takes no default (a syntax error there, as with Django).
-                    Window::new(Lead::with("salary", 2, (db.vendor != Vendor::MySql).then(|| Expression::from(-1))))
-                        .order_by(["id"])
-                        .into(),
+                    Window::new(Lead::with(
+                        "salary",
+                        2,
+                        (db.vendor != Vendor::MySql).then(|| Expression::from(-1)),
+                    ))
+                    .order_by(["id"])
+                    .into(),
                 ),
                 (
                     "first",
@@ -169,16 +191,35 @@ async fn value_functions_and_frames() {
         let n = Value::Null;
         assert_eq!(
             col(&rows, "prev"),
-            vec![n.clone(), Value::Int(300), Value::Int(200), Value::Int(200), Value::Int(100), Value::Int(400)],
+            vec![
+                n.clone(),
+                Value::Int(300),
+                Value::Int(200),
+                Value::Int(200),
+                Value::Int(100),
+                Value::Int(400)
+            ],
             "{v}"
         );
-        let missing = if db.vendor == Vendor::MySql { Value::Null } else { Value::Int(-1) };
+        let missing = if db.vendor == Vendor::MySql {
+            Value::Null
+        } else {
+            Value::Int(-1)
+        };
         let mut next2 = ints(&[200, 100, 400, 250]);
         next2.extend([missing.clone(), missing]);
         assert_eq!(col(&rows, "next2"), next2, "{v}");
         let names = |xs: &[&str]| xs.iter().map(|s| Value::Text((*s).into())).collect::<Vec<_>>();
-        assert_eq!(col(&rows, "first"), names(&["Ann", "Ann", "Ann", "Di", "Di", "Flo"]), "{v}");
-        assert_eq!(col(&rows, "last"), names(&["Cy", "Cy", "Cy", "Ed", "Ed", "Flo"]), "{v}");
+        assert_eq!(
+            col(&rows, "first"),
+            names(&["Ann", "Ann", "Ann", "Di", "Di", "Flo"]),
+            "{v}"
+        );
+        assert_eq!(
+            col(&rows, "last"),
+            names(&["Cy", "Cy", "Cy", "Ed", "Ed", "Flo"]),
+            "{v}"
+        );
         assert_eq!(col(&rows, "second"), ints(&[200; 6]), "{v}");
         // Lag keeps its source's field: a decimal with the field's places.
         assert_eq!(
@@ -198,9 +239,18 @@ async fn aggregates_over_windows() {
         let rows = DynQuerySet::new(&STAFF)
             .using(alias)
             .annotate([
-                ("dept_total", Expression::from(Window::new(Sum::new("salary")).partition_by(["dept"]))),
-                ("dept_avg", Window::new(Avg::new("salary")).partition_by(["dept"]).into()),
-                ("dept_n", Window::new(Count::new("*")).partition_by(["dept"]).into()),
+                (
+                    "dept_total",
+                    Expression::from(Window::new(Sum::new("salary")).partition_by(["dept"])),
+                ),
+                (
+                    "dept_avg",
+                    Window::new(Avg::new("salary")).partition_by(["dept"]).into(),
+                ),
+                (
+                    "dept_n",
+                    Window::new(Count::new("*")).partition_by(["dept"]).into(),
+                ),
                 (
                     "running",
                     Window::new(Sum::new("salary"))
@@ -231,15 +281,26 @@ async fn aggregates_over_windows() {
             .fetch()
             .await
             .unwrap();
-        assert_eq!(col(&rows, "dept_total"), ints(&[700, 700, 700, 500, 500, 250]), "{v}");
+        assert_eq!(
+            col(&rows, "dept_total"),
+            ints(&[700, 700, 700, 500, 500, 250]),
+            "{v}"
+        );
         // MariaDB's AVG of integers keeps 4 decimal places (div_precision_increment), as
         // Django on MariaDB returns.
         let avg = floats(&rows, "dept_avg");
-        for (a, b) in avg.iter().zip([233.333333, 233.333333, 233.333333, 250.0, 250.0, 250.0]) {
+        for (a, b) in avg
+            .iter()
+            .zip([233.333333, 233.333333, 233.333333, 250.0, 250.0, 250.0])
+        {
             assert!((a - b).abs() < 1e-3, "{v}: {avg:?}");
         }
         assert_eq!(col(&rows, "dept_n"), ints(&[3, 3, 3, 2, 2, 1]), "{v}");
-        assert_eq!(col(&rows, "running"), ints(&[300, 500, 700, 800, 1200, 1450]), "{v}");
+        assert_eq!(
+            col(&rows, "running"),
+            ints(&[300, 500, 700, 800, 1200, 1450]),
+            "{v}"
+        );
         assert_eq!(col(&rows, "moving"), ints(&[300, 300, 200, 400, 400, 400]), "{v}");
         assert_eq!(col(&rows, "near"), ints(&[2, 3, 3, 1, 1, 4]), "{v}");
         assert_eq!(
@@ -296,10 +357,17 @@ async fn filtering_ordering_and_values() {
             .unwrap();
         assert_eq!(
             col(&rows, "name"),
-            ["Bob", "Di", "Ann", "Ed", "Flo"].iter().map(|s| Value::Text((*s).into())).collect::<Vec<_>>(),
+            ["Bob", "Di", "Ann", "Ed", "Flo"]
+                .iter()
+                .map(|s| Value::Text((*s).into()))
+                .collect::<Vec<_>>(),
             "{v}"
         );
-        assert_eq!(rows[0].columns().len(), 1, "{v}: the masked window is not returned");
+        assert_eq!(
+            rows[0].columns().len(),
+            1,
+            "{v}: the masked window is not returned"
+        );
         // values() with the window, ordered by it.
         let rows = staff()
             .annotate([("rank", rank())])
@@ -337,17 +405,47 @@ async fn djangos_errors() {
         let staff = || DynQuerySet::new(&STAFF).using(alias);
         let err = |qs: DynQuerySet| async move { qs.fetch().await.unwrap_err() };
         let e = err(staff().annotate([("x", Window::new(Lower::new("name")))])).await;
-        assert!(matches!(&e, DbError::ValueError(m) if m == "Expression 'Lower' isn't compatible with OVER clauses."), "{v}: {e:?}");
+        assert!(
+            matches!(&e, DbError::ValueError(m) if m == "Expression 'Lower' isn't compatible with OVER clauses."),
+            "{v}: {e:?}"
+        );
         let e = err(staff().annotate([("x", Window::new(Ntile::new(0)))])).await;
-        assert!(matches!(&e, DbError::ValueError(m) if m == "num_buckets must be greater than 0."), "{v}: {e:?}");
+        assert!(
+            matches!(&e, DbError::ValueError(m) if m == "num_buckets must be greater than 0."),
+            "{v}: {e:?}"
+        );
         let e = err(staff().annotate([("x", Window::new(Lag::with("salary", 0, None)))])).await;
-        assert!(matches!(&e, DbError::ValueError(m) if m == "Lag requires a positive integer for the offset."), "{v}: {e:?}");
+        assert!(
+            matches!(&e, DbError::ValueError(m) if m == "Lag requires a positive integer for the offset."),
+            "{v}: {e:?}"
+        );
         let e = err(staff().annotate([("x", Window::new(NthValue::new("salary", -1)))])).await;
-        assert!(matches!(&e, DbError::ValueError(m) if m == "NthValue requires a positive integer as for nth."), "{v}: {e:?}");
-        let e = err(staff().annotate([("x", Window::new(Sum::new("salary")).order_by(["id"]).frame(RowRange::new(Some(2), Some(1))))])).await;
-        assert!(matches!(&e, DbError::ValueError(m) if m == "start cannot be greater than end."), "{v}: {e:?}");
-        let e = err(staff().annotate([("x", Window::new(Sum::new("salary")).order_by(["id"]).frame(ValueRange::new(Some(1), None)))])).await;
-        assert!(matches!(&e, DbError::ValueError(m) if m == "start argument must be a negative integer, zero, or None, but got '1'."), "{v}: {e:?}");
+        assert!(
+            matches!(&e, DbError::ValueError(m) if m == "NthValue requires a positive integer as for nth."),
+            "{v}: {e:?}"
+        );
+        let e = err(staff().annotate([(
+            "x",
+            Window::new(Sum::new("salary"))
+                .order_by(["id"])
+                .frame(RowRange::new(Some(2), Some(1))),
+        )]))
+        .await;
+        assert!(
+            matches!(&e, DbError::ValueError(m) if m == "start cannot be greater than end."),
+            "{v}: {e:?}"
+        );
+        let e = err(staff().annotate([(
+            "x",
+            Window::new(Sum::new("salary"))
+                .order_by(["id"])
+                .frame(ValueRange::new(Some(1), None)),
+        )]))
+        .await;
+        assert!(
+            matches!(&e, DbError::ValueError(m) if m == "start argument must be a negative integer, zero, or None, but got '1'."),
+            "{v}: {e:?}"
+        );
         // Frame exclusion: SQLite and PostgreSQL run it, MySQL/MariaDB refuse it as Django does.
         let excl = staff()
             .annotate([(
@@ -360,11 +458,18 @@ async fn djangos_errors() {
         match db.vendor {
             Vendor::MySql => {
                 let e = excl.fetch().await.unwrap_err();
-                assert!(matches!(&e, DbError::NotSupportedError(m) if m == "This backend does not support window frame exclusions."), "{v}: {e:?}");
+                assert!(
+                    matches!(&e, DbError::NotSupportedError(m) if m == "This backend does not support window frame exclusions."),
+                    "{v}: {e:?}"
+                );
             }
             _ => {
                 let rows = excl.fetch().await.unwrap();
-                assert_eq!(col(&rows, "others"), ints(&[1150, 1250, 1250, 1350, 1050, 1200]), "{v}");
+                assert_eq!(
+                    col(&rows, "others"),
+                    ints(&[1150, 1250, 1250, 1350, 1050, 1200]),
+                    "{v}"
+                );
             }
         }
         // A window OR a plain condition in a grouped (aggregating) query.
@@ -372,7 +477,10 @@ async fn djangos_errors() {
             .values(["dept"])
             .annotate([
                 ("n", Expression::from(Count::new("id"))),
-                ("rank", Window::new(Rank::new()).order_by([F::new("dept").asc()]).into()),
+                (
+                    "rank",
+                    Window::new(Rank::new()).order_by([F::new("dept").asc()]).into(),
+                ),
             ])
             .filter(Q::lookup("rank", 1) | Q::lookup("dept", "ops"))
             .fetch()

@@ -508,7 +508,11 @@ impl Compiler {
     pub(crate) fn resolve_ordering(
         &mut self,
         q: &mut Query,
-    ) -> Result<(Vec<(Option<SqlExpr>, bool, Option<NullOrdering>)>, Vec<SqlExpr>, bool)> {
+    ) -> Result<(
+        Vec<(Option<SqlExpr>, bool, Option<NullOrdering>)>,
+        Vec<SqlExpr>,
+        bool,
+    )> {
         let mut meta_ordering = false;
         let terms: Vec<OrderTerm> = if !q.order_by.is_empty() {
             q.order_by.clone()

@@ -376,7 +376,11 @@ impl Query {
 impl ResolvedWindow {
     /// Django's `Window.get_group_by_cols`: the partition and ordering columns.
     pub(crate) fn group_by_cols(&self) -> Vec<SqlExpr> {
-        let mut v: Vec<SqlExpr> = self.partition_by.iter().flat_map(SqlExpr::group_by_cols).collect();
+        let mut v: Vec<SqlExpr> = self
+            .partition_by
+            .iter()
+            .flat_map(SqlExpr::group_by_cols)
+            .collect();
         v.extend(self.order_by.iter().flat_map(|o| o.expr.group_by_cols()));
         v
     }

@@ -46,7 +46,8 @@ pub use text::{
     Trim, Upper, MD5, SHA1, SHA224, SHA256, SHA384, SHA512,
 };
 pub use window::{
-    CumeDist, DenseRank, FirstValue, Lag, LastValue, Lead, NTile, NthValue, Ntile, PercentRank, Rank, RowNumber,
+    CumeDist, DenseRank, FirstValue, Lag, LastValue, Lead, NTile, NthValue, Ntile, PercentRank, Rank,
+    RowNumber,
 };
 
 use sea_query::Expr as SExpr;

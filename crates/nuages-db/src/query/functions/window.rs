@@ -126,7 +126,13 @@ fn check_lag_lead(f: &Func) -> Result<()> {
     Ok(())
 }
 
-fn lag_lead(name: &'static str, function: &'static str, expr: Arg, offset: i64, default: Option<Expression>) -> Func {
+fn lag_lead(
+    name: &'static str,
+    function: &'static str,
+    expr: Arg,
+    offset: i64,
+    default: Option<Expression>,
+) -> Func {
     let mut args = vec![expr.0, int_value(offset)];
     args.extend(default);
     window_func(name, function, args)
