@@ -301,7 +301,7 @@ impl Query {
     ) -> SqlExpr {
         let mut opts = meta;
         let mut alias = alias;
-        while opts.is_inherited(field) {
+        while opts.parent.is_some() && opts.is_inherited(field) {
             let (Some(link), Some(parent)) = (opts.parent, opts.parent_meta()) else {
                 break;
             };
