@@ -11,7 +11,7 @@ use nuages_db::models::instance::{ModelInstance, SaveOptions};
 use nuages_db::models::manager::Manager;
 use nuages_db::models::model::ForeignKey;
 use nuages_db::models::state::ModelState;
-use nuages_db::query::{Expression, Q};
+use nuages_db::query::{BulkCreateOptions, Expression, Q};
 use nuages_db::{schema, testing, DbError, Model, ModelMeta, Value, Vendor};
 use nuages_macros::{q, Model};
 
@@ -644,6 +644,12 @@ async fn unsaved_parent_link_and_errors() {
             "{err}"
         );
         assert!(err.to_string().contains("title"), "{err}");
+        let err = Book::objects()
+            .using(alias)
+            .bulk_create(vec![Book::default()], BulkCreateOptions::default())
+            .await
+            .unwrap_err();
+        assert_eq!(err.to_string(), "Can't bulk create a multi-table inherited model");
         schema::drop_models(alias, &models()).await.unwrap();
     }
 }

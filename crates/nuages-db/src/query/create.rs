@@ -156,6 +156,12 @@ impl<M: Model> QuerySet<M> {
                 "Batch size must be a positive integer.".into(),
             ));
         }
+        // Django refuses: the parent rows' keys would be needed first, row by row.
+        if meta.parent.is_some() {
+            return Err(DbError::ValueError(
+                "Can't bulk create a multi-table inherited model".into(),
+            ));
+        }
         if opts.ignore_conflicts && opts.update_conflicts {
             return Err(DbError::ValueError(
                 "ignore_conflicts and update_conflicts are mutually exclusive.".into(),
