@@ -122,7 +122,10 @@ pub fn tz(request: &HttpRequest) -> Vec<(String, Value)> {
     )]
 }
 
-fn builtin(name: &str) -> Option<fn(&HttpRequest) -> Vec<(String, Value)>> {
+/// A built-in processor function.
+type BuiltinProcessor = fn(&HttpRequest) -> Vec<(String, Value)>;
+
+fn builtin(name: &str) -> Option<BuiltinProcessor> {
     let short = name
         .strip_prefix("django.template.context_processors.")
         .unwrap_or(name);

@@ -137,19 +137,21 @@ async fn template_responses_end_to_end() {
     });
     let mut settings = nuages_http::Conf::for_tests().settings.clone();
     settings.debug = true;
-    let mut http = nuages_http::HttpSettings::default();
-    http.media_url = "/media/".into();
-    http.internal_ips = vec!["127.0.0.1".into()];
-    http.context_processors = [
-        "django.template.context_processors.debug",
-        "django.template.context_processors.request",
-        "django.template.context_processors.static",
-        "django.template.context_processors.media",
-        "django.template.context_processors.tz",
-        "tests.shadow",
-    ]
-    .map(String::from)
-    .to_vec();
+    let mut http = nuages_http::HttpSettings {
+        media_url: "/media/".into(),
+        internal_ips: vec!["127.0.0.1".into()],
+        context_processors: [
+            "django.template.context_processors.debug",
+            "django.template.context_processors.request",
+            "django.template.context_processors.static",
+            "django.template.context_processors.media",
+            "django.template.context_processors.tz",
+            "tests.shadow",
+        ]
+        .map(String::from)
+        .to_vec(),
+        ..Default::default()
+    };
     let conf = nuages_http::Conf::with_http(settings.clone(), http.clone());
     let c = Client::new(Router::with_conf(conf, vec![path("cp/", cp_view.clone())]).unwrap());
     // The view's own context wins over the processors (Django pushes it on top).
