@@ -108,12 +108,12 @@ impl MultipleObjectMixin for BookList {
         Some(PAGINATE_BY)
     }
 
-    fn get_context_data(
+    async fn get_context_data(
         &self,
         request: &HttpRequest,
         object_list: ObjectList<Book>,
-    ) -> impl Future<Output = nuages_http::Result<IndexMap<String, Value>>> + Send {
-        async move {
+    ) -> nuages_http::Result<IndexMap<String, Value>> {
+        {
             let mut ctx = list::get_context_data(self, request, object_list).await?;
             let genres = Genre::objects()
                 .using(&self.site.alias)
@@ -275,12 +275,12 @@ impl MultipleObjectMixin for GenreBooks {
         Some(PAGINATE_BY)
     }
 
-    fn get_context_data(
+    async fn get_context_data(
         &self,
         request: &HttpRequest,
         object_list: ObjectList<Book>,
-    ) -> impl Future<Output = nuages_http::Result<IndexMap<String, Value>>> + Send {
-        async move {
+    ) -> nuages_http::Result<IndexMap<String, Value>> {
+        {
             let slug = request.kwarg("slug").unwrap_or_default();
             // `get_object_or_404(Genre, slug=...)`, with the number of books in the
             // genre (published or not) from the same query.
