@@ -284,7 +284,7 @@ pub(crate) fn resolve_sources(sources: &[&SqlExpr]) -> Result<Option<OutputField
 }
 
 /// Django's `NumericOutputFieldMixin._resolve_output_field`.
-fn resolve_numeric(sources: &[&SqlExpr]) -> Result<Option<OutputField>> {
+pub(crate) fn resolve_numeric(sources: &[&SqlExpr]) -> Result<Option<OutputField>> {
     use crate::models::meta::FieldType;
     let outs: Vec<OutputField> = sources.iter().filter_map(|s| source_output(s)).collect();
     if outs.iter().any(|o| o.ty == FieldType::DecimalField) {
@@ -365,10 +365,10 @@ impl Query {
                 .map(|o| o.ty)
                 .unwrap_or(crate::models::meta::FieldType::IntegerField);
             let kind = LhsKind::Field(out);
-            let Some(tr) = kind.get_transform(t) else {
+            let Some((next, _, _)) = super::custom_lookups::transform_step(kind, t, expr)? else {
                 return Err(kind.unsupported(&rest, i));
             };
-            expr = SqlExpr::Transform(tr, Box::new(expr), out);
+            expr = next;
         }
         Ok(Some(expr))
     }

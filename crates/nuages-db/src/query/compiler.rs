@@ -331,10 +331,12 @@ impl Compiler {
             LookupRhs::Expr(e) => {
                 // A pattern against an expression: escape it in SQL as Django does.
                 let inner = self.expr(q, e)?;
-                let escaped = self.template(
-                    r"REPLACE(REPLACE(REPLACE({}, '\', '\\'), '%', '\%'), '_', '\_')",
-                    vec![inner],
-                );
+                // MySQL string literals take `\` as an escape (Django's MySQL `pattern_esc`).
+                let esc = match self.vendor {
+                    Vendor::MySql => r"REPLACE(REPLACE(REPLACE({}, '\\', '\\\\'), '%', '\%'), '_', '\_')",
+                    _ => r"REPLACE(REPLACE(REPLACE({}, '\', '\\'), '%', '\%'), '_', '\_')",
+                };
+                let escaped = self.template(esc, vec![inner]);
                 let concat = |c: &Compiler, t: &str, e: SExpr| match c.vendor {
                     Vendor::MySql => c.template(
                         &t.replace("'%' || {} || '%'", "CONCAT('%', {}, '%')")
@@ -906,11 +908,11 @@ fn find_ordering_name(
         FinalField::Relation { class_name } => super::lookups::LhsKind::Relation(class_name),
     };
     for (i, t) in info.transforms.iter().enumerate() {
-        let (Some(tr), super::lookups::LhsKind::Field(input)) = (kind.get_transform(t), kind) else {
+        let Some((next, next_kind, _)) = super::custom_lookups::transform_step(kind, t, expr)? else {
             return Err(kind.unsupported(&info.transforms, i));
         };
-        expr = SqlExpr::Transform(tr, Box::new(expr), input);
-        kind = super::lookups::LhsKind::Field(tr.output_type());
+        expr = next;
+        kind = next_kind;
     }
     out.push((expr, descending));
     Ok(())

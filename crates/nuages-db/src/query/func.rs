@@ -107,19 +107,26 @@ impl OutputField {
 
 /// Django's field class hierarchy: is `a` the class `b` or a subclass of it?
 pub(crate) fn is_subclass(a: FieldType, b: FieldType) -> bool {
-    use FieldType::*;
     if a == b {
         return true;
     }
-    let parent = match a {
+    match parent_class(a) {
+        Some(parent) => is_subclass(parent, b),
+        None => false,
+    }
+}
+
+/// The built-in parent class of a field class (`None` under Django's `Field`).
+pub(crate) fn parent_class(a: FieldType) -> Option<FieldType> {
+    use FieldType::*;
+    Some(match a {
         AutoField | BigIntegerField | SmallIntegerField | PositiveIntegerField => IntegerField,
         BigAutoField | PositiveBigIntegerField => BigIntegerField,
         SmallAutoField | PositiveSmallIntegerField => SmallIntegerField,
         EmailField | SlugField | URLField => CharField,
         DateTimeField => DateField,
-        _ => return false,
-    };
-    is_subclass(parent, b)
+        _ => return None,
+    })
 }
 
 /// How a function's output field is found when none is given.

@@ -34,6 +34,7 @@ pub(crate) mod compiler;
 pub mod conditional;
 pub(crate) mod convert;
 mod create;
+pub mod custom_lookups;
 mod expressions;
 mod func;
 pub mod functions;
