@@ -486,6 +486,35 @@ impl Compiler {
         &mut self,
         q: &mut Query,
     ) -> Result<(Vec<(SExpr, bool, Option<NullOrdering>)>, Vec<SqlExpr>, bool)> {
+        let (terms, plain, meta) = self.resolve_ordering(q)?;
+        let mut out = Vec::with_capacity(terms.len());
+        for (e, desc, nulls) in terms {
+            out.push((self.order_expr(q, e.as_ref())?, desc, nulls));
+        }
+        Ok((out, plain, meta))
+    }
+
+    /// One resolved ordering term rendered (`None`: Django's `"?"`).
+    pub(crate) fn order_expr(&mut self, q: &Query, e: Option<&SqlExpr>) -> Result<SExpr> {
+        Ok(match e {
+            Some(e) => self.expr(q, e)?,
+            None if self.vendor == Vendor::MySql => SExpr::cust("RAND()"),
+            None => SExpr::cust("RANDOM()"),
+        })
+    }
+
+    /// The ordering of `q` resolved (adding joins to `q`) but not rendered: each term's
+    /// expression (`None` for random), direction and NULLs placement; the expressions
+    /// that join the GROUP BY; whether it is the model's `Meta.ordering`.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn resolve_ordering(
+        &mut self,
+        q: &mut Query,
+    ) -> Result<(
+        Vec<(Option<SqlExpr>, bool, Option<NullOrdering>)>,
+        Vec<SqlExpr>,
+        bool,
+    )> {
         let mut meta_ordering = false;
         let terms: Vec<OrderTerm> = if !q.order_by.is_empty() {
             q.order_by.clone()
@@ -503,14 +532,7 @@ impl Compiler {
         let mut plain = Vec::new();
         for t in &terms {
             match t {
-                OrderTerm::Random => {
-                    let f = if self.vendor == Vendor::MySql {
-                        "RAND()"
-                    } else {
-                        "RANDOM()"
-                    };
-                    out.push((SExpr::cust(f), false, None));
-                }
+                OrderTerm::Random => out.push((None, false, None)),
                 OrderTerm::Expr(o) => {
                     let mut resolved = Vec::new();
                     match &o.expr {
@@ -564,7 +586,7 @@ impl Compiler {
                         } else {
                             None
                         };
-                        out.push((self.expr(q, &expr)?, desc, nulls));
+                        out.push((Some(expr), desc, nulls));
                     }
                 }
             }
@@ -593,6 +615,10 @@ impl Compiler {
     pub(crate) fn select(&mut self, q: &Query, mode: SelectMode) -> Result<Option<SelectStatement>> {
         if q.combinator.is_some() {
             return super::combinators::compile(self, q, mode);
+        }
+        if q.where_.contains_over_clause() {
+            // A filter against a window: Django's `get_qualify_sql`.
+            return super::qualify::compile(self, q, mode);
         }
         let col_aliases = std::mem::take(&mut self.with_col_aliases);
         let mut q = q.clone();

@@ -209,6 +209,9 @@ pub struct Func {
     /// Arguments that are SQL `integer`s (positions, lengths): bound values there are
     /// cast on PostgreSQL, where a bigint parameter matches no `SUBSTRING`/`LPAD`/...
     pub(crate) int_args: &'static [usize],
+    /// Django's `window_compatible`: usable as a [`Window`](super::Window)'s expression
+    /// (aggregates always are).
+    pub(crate) window_compatible: bool,
 }
 
 impl Func {
@@ -231,7 +234,15 @@ impl Func {
             aggregate: None,
             check: None,
             int_args: &[],
+            window_compatible: false,
         }
+    }
+
+    /// Django's `window_compatible = True`: the function may be the expression of a
+    /// [`Window`](super::Window) (a custom window function).
+    pub fn window_compatible(mut self) -> Func {
+        self.window_compatible = true;
+        self
     }
 
     /// The Django class name shown in messages (`Cannot compute Sum('n')`).
