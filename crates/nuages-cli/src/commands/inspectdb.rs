@@ -557,13 +557,13 @@ impl Command for InspectDb {
             }
         }
         let mut out = String::from(
-            "//! This is an auto-generated nuages model module.\n\
-             //! You'll have to do the following manually to clean this up:\n\
-             //!   * Rearrange models' order\n\
-             //!   * Make sure each model has one field with primary_key\n\
-             //!   * Make sure each ForeignKey and OneToOne has `on_delete` set to the desired behavior\n\
-             //!   * Remove `managed = false` lines if you wish to allow nuages to create, modify, and delete the table\n\
-             //! Feel free to rename the models, but don't rename db_table values or field names.\n\n",
+            "// This is an auto-generated nuages model module.\n\
+             // You'll have to do the following manually to clean this up:\n\
+             //   * Rearrange models' order\n\
+             //   * Make sure each model has one field with primary_key\n\
+             //   * Make sure each ForeignKey and OneToOne has `on_delete` set to the desired behavior\n\
+             //   * Remove `managed = false` lines if you wish to allow nuages to create, modify, and delete the table\n\
+             // Feel free to rename the models, but don't rename db_table values or field names.\n\n",
         );
         out.push_str(&import_lines(&imports, &db));
         out.push('\n');

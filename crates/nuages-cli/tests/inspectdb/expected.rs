@@ -1,10 +1,10 @@
-//! This is an auto-generated nuages model module.
-//! You'll have to do the following manually to clean this up:
-//!   * Rearrange models' order
-//!   * Make sure each model has one field with primary_key
-//!   * Make sure each ForeignKey and OneToOne has `on_delete` set to the desired behavior
-//!   * Remove `managed = false` lines if you wish to allow nuages to create, modify, and delete the table
-//! Feel free to rename the models, but don't rename db_table values or field names.
+// This is an auto-generated nuages model module.
+// You'll have to do the following manually to clean this up:
+//   * Rearrange models' order
+//   * Make sure each model has one field with primary_key
+//   * Make sure each ForeignKey and OneToOne has `on_delete` set to the desired behavior
+//   * Remove `managed = false` lines if you wish to allow nuages to create, modify, and delete the table
+// Feel free to rename the models, but don't rename db_table values or field names.
 
 use chrono::NaiveDate;
 use nuages_db::models::model::ForeignKey;
