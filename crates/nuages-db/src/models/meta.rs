@@ -48,6 +48,17 @@ pub enum FieldType {
     ForeignKey,
     OneToOneField,
     ManyToManyField,
+    /// `django.contrib.postgres` fields (PostgreSQL only; other backends refuse them
+    /// with `NotSupportedError`). `ArrayField`'s element type is [`Field::base_field`].
+    ArrayField,
+    IntegerRangeField,
+    BigIntegerRangeField,
+    DecimalRangeField,
+    DateRangeField,
+    DateTimeRangeField,
+    SearchVectorField,
+    /// The output type of `SearchQuery` (not a model field).
+    SearchQueryField,
 }
 
 impl FieldType {
@@ -81,6 +92,14 @@ impl FieldType {
             FieldType::ForeignKey => "ForeignKey",
             FieldType::OneToOneField => "OneToOneField",
             FieldType::ManyToManyField => "ManyToManyField",
+            FieldType::ArrayField => "ArrayField",
+            FieldType::IntegerRangeField => "IntegerRangeField",
+            FieldType::BigIntegerRangeField => "BigIntegerRangeField",
+            FieldType::DecimalRangeField => "DecimalRangeField",
+            FieldType::DateRangeField => "DateRangeField",
+            FieldType::DateTimeRangeField => "DateTimeRangeField",
+            FieldType::SearchVectorField => "SearchVectorField",
+            FieldType::SearchQueryField => "SearchQueryField",
         }
     }
 

@@ -26,7 +26,7 @@
 
 pub mod aggregates;
 mod aggregation;
-mod annotate;
+pub(crate) mod annotate;
 mod annotated;
 mod bulk_update;
 mod combinators;
@@ -35,7 +35,7 @@ pub mod conditional;
 pub(crate) mod convert;
 mod create;
 mod expressions;
-mod func;
+pub(crate) mod func;
 pub mod functions;
 pub(crate) mod insert;
 pub(crate) mod lookups;
@@ -44,13 +44,13 @@ pub(crate) mod names;
 mod prefetch;
 mod q;
 #[allow(clippy::module_inception)]
-mod query;
+pub(crate) mod query;
 mod queryset;
 mod related;
 mod render;
 mod subqueries;
 pub(crate) mod through;
-mod where_;
+pub(crate) mod where_;
 pub(crate) mod write;
 
 #[cfg(test)]

@@ -666,6 +666,12 @@ impl Query {
             lhs = SqlExpr::Transform(t, Box::new(lhs), input);
             kind = LhsKind::Field(t.output_type());
         }
+        if let LhsKind::Field(t) = kind {
+            // django.contrib.postgres's lookups (search, arrays, ranges) come first.
+            if let Some(node) = crate::contrib::postgres::lookups::build(t, &last[0], &lhs, &rhs)? {
+                return Ok(node);
+            }
+        }
         let mut lookup_name = last[0].as_str();
         let lookup = match kind.get_lookup(lookup_name) {
             Some(l) => l,
@@ -1055,7 +1061,7 @@ impl Query {
 
 /// A right-hand side after its expressions are resolved but before values are prepared.
 #[derive(Debug)]
-pub(super) enum ResolvedRhs {
+pub(crate) enum ResolvedRhs {
     Value(Value),
     Expr(SqlExpr),
     List(Vec<ResolvedRhs>),
