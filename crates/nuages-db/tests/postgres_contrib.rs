@@ -25,9 +25,11 @@ static ARTICLE: ModelMeta = ModelMeta::new("pgc", "Article", "article", "pgc_art
 
 nuages_db::__private::inventory::submit! { ModelRegistration(|| &ARTICLE) }
 
+type ArticleRow = (i64, &'static str, &'static str, i64, bool, Option<i64>);
+
 async fn setup(alias: &str) {
     schema::create_models(alias, &[&ARTICLE]).await.unwrap();
-    let rows: [(i64, &str, &str, i64, bool, Option<i64>); 4] = [
+    let rows: [ArticleRow; 4] = [
         (
             1,
             "Rust web",
