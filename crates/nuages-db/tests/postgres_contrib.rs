@@ -410,3 +410,142 @@ async fn full_text_search() {
         }
     }
 }
+
+static TAG: Field = Field::new("", FieldType::CharField).max_length(20);
+static SCORE: Field = Field::new("", FieldType::IntegerField);
+static POST_FIELDS: [Field; 4] = [
+    Field::new("id", FieldType::BigAutoField).primary_key(),
+    Field::new("name", FieldType::CharField).max_length(50),
+    Field::new("tags", FieldType::ArrayField).base_field(&TAG),
+    Field::new("scores", FieldType::ArrayField)
+        .base_field(&SCORE)
+        .size(3)
+        .null(),
+];
+static POST: ModelMeta = ModelMeta::new("pgc", "Post", "post", "pgc_post", &POST_FIELDS);
+
+nuages_db::__private::inventory::submit! { ModelRegistration(|| &POST) }
+
+type PostRow = (i64, &'static str, serde_json::Value, serde_json::Value);
+
+#[tokio::test]
+async fn array_field() {
+    for db in testing::databases().await.unwrap() {
+        let alias = db.alias.as_str();
+        let posts = || DynQuerySet::new(&POST).using(alias);
+        if db.vendor != Vendor::Postgres {
+            let err = schema::create_models(alias, &[&POST]).await.unwrap_err();
+            refused(err, "ArrayField");
+            let err = posts()
+                .filter_str("tags__contains", vec!["a"])
+                .sql(db.vendor)
+                .unwrap_err();
+            refused(err, "ArrayContains");
+            continue;
+        }
+        schema::create_models(alias, &[&POST]).await.unwrap();
+        let rows: [PostRow; 4] = [
+            (1, "a", json!(["rust", "web"]), json!([1, 2, 3])),
+            (2, "b", json!(["django", "web", "orm"]), json!([5])),
+            (3, "c", json!(["rust"]), serde_json::Value::Null),
+            (4, "d", json!([]), json!([])),
+        ];
+        for (id, name, tags, scores) in rows {
+            let scores = if scores.is_null() {
+                Value::Null
+            } else {
+                Value::Json(scores)
+            };
+            connection::execute(
+                alias,
+                "INSERT INTO pgc_post (id, name, tags, scores) VALUES ($1, $2, $3, $4)",
+                &[
+                    Value::Int(id),
+                    Value::Text(name.into()),
+                    Value::Json(tags),
+                    scores,
+                ],
+            )
+            .await
+            .unwrap();
+        }
+        let ids = |qs: DynQuerySet| async move {
+            qs.order_by(["id"])
+                .values_list(["id"], true, false)
+                .fetch()
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| match r.values()[0] {
+                    Value::Int(i) => i,
+                    ref other => panic!("{other:?}"),
+                })
+                .collect::<Vec<i64>>()
+        };
+        let f = |path: &str, v: nuages_db::query::Rhs| posts().filter(Q::lookup(path, v));
+        assert_eq!(ids(f("tags__contains", vec!["rust"].into())).await, vec![1, 3]);
+        assert_eq!(
+            ids(f("tags__contains", vec!["web", "rust"].into())).await,
+            vec![1]
+        );
+        assert_eq!(
+            ids(f("tags__contained_by", vec!["rust", "web", "go"].into())).await,
+            vec![1, 3, 4]
+        );
+        assert_eq!(
+            ids(f("tags__overlap", vec!["orm", "rust"].into())).await,
+            vec![1, 2, 3]
+        );
+        assert_eq!(ids(f("tags", vec!["rust"].into())).await, vec![3]);
+        assert_eq!(ids(f("tags__len", 2.into())).await, vec![1]);
+        assert_eq!(ids(f("tags__len__gte", 1.into())).await, vec![1, 2, 3]);
+        assert_eq!(ids(f("scores__len", 0.into())).await, vec![4]);
+        assert_eq!(ids(f("scores__isnull", true.into())).await, vec![3]);
+        // Index (0-based, as in Django) and slice transforms, then the base field's lookups.
+        assert_eq!(ids(f("tags__0", "rust".into())).await, vec![1, 3]);
+        assert_eq!(ids(f("tags__1__startswith", "w".into())).await, vec![1, 2]);
+        assert_eq!(ids(f("scores__2__gt", 2.into())).await, vec![1]);
+        assert_eq!(ids(f("tags__1_3__contains", vec!["orm"].into())).await, vec![2]);
+        assert_eq!(ids(f("tags__0_1", vec!["django"].into())).await, vec![2]);
+        // The right-hand side is cast to the column's type.
+        let sql = posts()
+            .filter_str("tags__contains", vec!["x"])
+            .sql(Vendor::Postgres)
+            .unwrap()
+            .unwrap();
+        assert!(
+            sql.sql.contains(r#""pgc_post"."tags" @> $1::varchar(20)[]"#),
+            "{}",
+            sql.sql
+        );
+
+        // Values read back as JSON arrays, typed as Vec<T>.
+        let r = posts()
+            .filter(Q::lookup("id", 2))
+            .values(["tags", "scores"])
+            .fetch()
+            .await
+            .unwrap();
+        let tags: Vec<String> = nuages_db::FromValue::from_value(r[0].values()[0].clone()).unwrap();
+        assert_eq!(tags, vec!["django", "web", "orm"]);
+        let scores: Option<Vec<i32>> = nuages_db::FromValue::from_value(r[0].values()[1].clone()).unwrap();
+        assert_eq!(scores, Some(vec![5]));
+        // update() binds an array.
+        posts()
+            .filter(Q::lookup("id", 4))
+            .update(vec![(
+                "tags".to_owned(),
+                Expression::from(nuages_db::IntoValue::into_value(vec!["new".to_owned()])),
+            )])
+            .await
+            .unwrap();
+        assert_eq!(ids(f("tags__contains", vec!["new"].into())).await, vec![4]);
+        // ArrayAgg over an array's element.
+        let r = posts()
+            .filter(Q::lookup("tags__len__gt", 0))
+            .aggregate(&[("firsts", ArrayAgg::new(F::new("name")).order_by(["-id"]))])
+            .await
+            .unwrap();
+        assert_eq!(r.values()[0], Value::Json(json!(["d", "c", "b", "a"])));
+    }
+}

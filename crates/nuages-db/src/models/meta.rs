@@ -302,6 +302,10 @@ pub struct Field {
     pub help_text: &'static str,
     pub db_comment: Option<&'static str>,
     pub relation: Option<Relation>,
+    /// `ArrayField(base_field)`: the element field (PostgreSQL).
+    pub base_field: Option<&'static Field>,
+    /// `ArrayField(size=)`: the declared length (PostgreSQL does not enforce it).
+    pub size: Option<u32>,
 }
 
 impl Field {
@@ -331,7 +335,22 @@ impl Field {
             help_text: "",
             db_comment: None,
             relation: None,
+            base_field: None,
+            size: None,
         }
+    }
+
+    /// `ArrayField(base_field)`: makes this an array of `base` (its name is not used).
+    pub const fn base_field(mut self, base: &'static Field) -> Field {
+        self.field_type = FieldType::ArrayField;
+        self.base_field = Some(base);
+        self
+    }
+
+    /// `ArrayField(size=)`.
+    pub const fn size(mut self, size: u32) -> Field {
+        self.size = Some(size);
+        self
     }
 
     /// Marks the field as the primary key (which implies unique).

@@ -656,6 +656,12 @@ impl Query {
         let mut kind = kind;
         let mut transform_chain: Vec<Transform> = Vec::new();
         for (i, name) in transforms.iter().enumerate() {
+            if let LhsKind::Field(t) = kind {
+                // django.contrib.postgres's transforms (array index, slice, len).
+                if let Some((e, out)) = crate::contrib::postgres::lookups::transform(t, name, &lhs) {
+                    return self.build_lookup(&lookups[i + 1..], e, LhsKind::Field(out), None, rhs);
+                }
+            }
             let Some(t) = kind.get_transform(name) else {
                 return Err(kind.unsupported(lookups, i));
             };
@@ -670,6 +676,9 @@ impl Query {
             // django.contrib.postgres's lookups (search, arrays, ranges) come first.
             if let Some(node) = crate::contrib::postgres::lookups::build(t, &last[0], &lhs, &rhs)? {
                 return Ok(node);
+            }
+            if let Some((e, out)) = crate::contrib::postgres::lookups::transform(t, &last[0], &lhs) {
+                return self.build_lookup(&[], e, LhsKind::Field(out), None, rhs);
             }
         }
         let mut lookup_name = last[0].as_str();

@@ -29,8 +29,8 @@
 //!         ],
 //!     )
 //!     .unwrap();
-//! assert!(sql.sql.contains(r#"ARRAY_AGG(DISTINCT "shop_book"."title" ORDER BY "shop_book"."title")"#));
-//! assert!(sql.sql.contains(r#"STRING_AGG("shop_book"."title", $1 ORDER BY "shop_book"."pages" DESC)"#));
+//! assert!(sql.compiled.as_ref().unwrap().sql.contains(r#"ARRAY_AGG(DISTINCT "shop_book"."title" ORDER BY "shop_book"."title")"#));
+//! assert!(sql.compiled.as_ref().unwrap().sql.contains(r#"STRING_AGG("shop_book"."title", $1 ORDER BY "shop_book"."pages" DESC)"#));
 //! ```
 
 use crate::models::meta::FieldType;

@@ -3,7 +3,8 @@
 use crate::backends::Vendor;
 use crate::error::Result;
 use crate::migrations::state::FieldState;
-use crate::models::meta::FieldType;
+use crate::models::meta::{Field, FieldType};
+use crate::models::relations::FieldKind;
 use crate::value::Value;
 
 /// Django's `db_type` for the PostgreSQL field types; other backends refuse them.
@@ -17,6 +18,21 @@ pub(crate) fn db_type(vendor: Vendor, field: &FieldState) -> Result<String> {
         FieldType::DateRangeField => "daterange".into(),
         FieldType::DateTimeRangeField => "tstzrange".into(),
         FieldType::SearchVectorField => "tsvector".into(),
+        FieldType::ArrayField => {
+            let base = field.base_field.as_deref().ok_or_else(|| {
+                crate::DbError::ValueError(format!("ArrayField '{}' needs a base_field.", field.name))
+            })?;
+            let base = crate::schema::dialect::data_type(vendor, base)?.ok_or_else(|| {
+                crate::DbError::ValueError(format!(
+                    "Base field for array cannot be a related field ('{}').",
+                    field.name
+                ))
+            })?;
+            match field.size {
+                Some(n) => format!("{base}[{n}]"),
+                None => format!("{base}[]"),
+            }
+        }
         other => {
             return Err(crate::DbError::ValueError(format!(
                 "no column type for {}",
@@ -108,3 +124,41 @@ array_value!(
     Option<bool>,
     Option<String>
 );
+
+/// `Vec<T>` model fields are `ArrayField(base_field)` whose base is `T`'s field class.
+macro_rules! array_kind {
+    ($($t:ty => $base:ident),* $(,)?) => {$(
+        impl FieldKind for Vec<$t> {
+            const FIELD_TYPE: FieldType = FieldType::ArrayField;
+            const BASE_FIELD: Option<&'static Field> = Some(&Field::new("", FieldType::$base));
+        }
+    )*};
+}
+array_kind! {
+    i16 => SmallIntegerField,
+    i32 => IntegerField,
+    i64 => BigIntegerField,
+    f64 => FloatField,
+    bool => BooleanField,
+    String => CharField,
+    rust_decimal::Decimal => DecimalField,
+    chrono::NaiveDate => DateField,
+    chrono::DateTime<chrono::Utc> => DateTimeField,
+    uuid::Uuid => UUIDField,
+    Option<i16> => SmallIntegerField,
+    Option<i32> => IntegerField,
+    Option<i64> => BigIntegerField,
+    Option<f64> => FloatField,
+    Option<bool> => BooleanField,
+    Option<String> => CharField,
+}
+
+/// The element field of an array expression: a column's `base_field`, through slices.
+pub(crate) fn array_base(e: &crate::query::where_::SqlExpr) -> Option<&'static Field> {
+    use crate::query::where_::SqlExpr;
+    match e {
+        SqlExpr::Col { field, .. } | SqlExpr::OuterCol { field, .. } => field.base_field,
+        SqlExpr::Func(f) if f.def.name() == "SliceTransform" => f.args.first().and_then(array_base),
+        _ => None,
+    }
+}

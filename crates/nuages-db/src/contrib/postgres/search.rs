@@ -43,7 +43,12 @@ use crate::value::Value;
 
 use super::PgKind;
 
-fn pg_func(name: &'static str, function: &'static str, args: Vec<Expression>, output: FieldType) -> Func {
+pub(crate) fn pg_func(
+    name: &'static str,
+    function: &'static str,
+    args: Vec<Expression>,
+    output: FieldType,
+) -> Func {
     let mut f = Func::new(function, args)
         .named(name)
         .output_field(OutputField::new(output));
@@ -618,7 +623,8 @@ pub(crate) fn render_vector(
     Ok(c.template(&sql, args))
 }
 
-fn resolved(def: Func, args: Vec<SqlExpr>) -> SqlExpr {
+/// A resolved function node built from already resolved arguments.
+pub(crate) fn resolved(def: Func, args: Vec<SqlExpr>) -> SqlExpr {
     let output = match def.output {
         crate::query::Output::Field(o) => Some(o),
         _ => None,
