@@ -665,17 +665,13 @@ impl Query {
         let mut custom_applied = false;
         let mut bilateral: Vec<Arc<CustomTransform>> = Vec::new();
         for (i, name) in transforms.iter().enumerate() {
-<<<<<<< HEAD
             if let LhsKind::Field(t) = kind {
-                // django.contrib.postgres's transforms (array index, slice, len).
+                // django.contrib.postgres's transforms (array index, slice, len, ranges).
                 if let Some((e, out)) = crate::contrib::postgres::lookups::transform(t, name, &lhs) {
                     return self.build_lookup(&lookups[i + 1..], e, LhsKind::Field(out), None, rhs);
                 }
             }
-            let Some(t) = kind.get_transform(name) else {
-=======
             let Some((expr, next, step)) = transform_step(kind, name, lhs)? else {
->>>>>>> main
                 return Err(kind.unsupported(lookups, i));
             };
             match step {
@@ -719,9 +715,8 @@ impl Query {
             };
             return custom.condition(lhs, apply_bilateral(&bilateral, rhs)?);
         }
-<<<<<<< HEAD
         if let LhsKind::Field(t) = kind {
-            // django.contrib.postgres's lookups (search, arrays, ranges) come first.
+            // django.contrib.postgres's lookups (search, arrays, ranges).
             if let Some(node) = crate::contrib::postgres::lookups::build(t, &last[0], &lhs, &rhs)? {
                 return Ok(node);
             }
@@ -729,9 +724,6 @@ impl Query {
                 return self.build_lookup(&[], e, LhsKind::Field(out), None, rhs);
             }
         }
-        let mut lookup_name = last[0].as_str();
-=======
->>>>>>> main
         let lookup = match kind.get_lookup(lookup_name) {
             Some(l) => l,
             None => {
