@@ -38,6 +38,8 @@ pub(crate) struct Join {
     pub join_type: JoinType,
     pub nullable: bool,
     pub refcount: usize,
+    /// A generic relation's content type condition (Django's extra restriction).
+    pub extra: Option<names::GenericRestriction>,
 }
 
 impl Join {
@@ -46,6 +48,7 @@ impl Join {
             && self.parent == other.parent
             && self.from_col == other.from_col
             && self.to_col == other.to_col
+            && self.extra == other.extra
     }
 }
 
@@ -185,6 +188,7 @@ impl Query {
                 join_type: JoinType::Base,
                 nullable: false,
                 refcount: 1,
+                extra: None,
             }],
             where_: WhereNode::and(),
             order_by: Vec::new(),
@@ -331,6 +335,7 @@ impl Query {
                 join_type: JoinType::Inner,
                 nullable: if p.direct { p.nullable } else { true },
                 refcount: 0,
+                extra: p.extra,
             };
             alias = self.join(join, p.m2m, reuse);
             joins.push(alias);
