@@ -459,8 +459,14 @@ async fn migrate_creates_content_types_when_contenttypes_is_installed() {
         .unwrap();
         let (code, out, err) = p.db(&["migrate", "--verbosity", "2"]).await;
         assert_eq!(code, 0, "{err}");
-        assert!(out.contains("Applying contenttypes.0002_remove_content_type_name... OK"), "{out}");
-        assert!(out.contains("Adding content type 'contenttypes | contenttype'"), "{out}");
+        assert!(
+            out.contains("Applying contenttypes.0002_remove_content_type_name... OK"),
+            "{out}"
+        );
+        assert!(
+            out.contains("Adding content type 'contenttypes | contenttype'"),
+            "{out}"
+        );
         assert!(out.contains("Adding content type 'shop | author'"), "{out}");
         let names: Vec<String> = ContentType::objects()
             .using(&db.alias)

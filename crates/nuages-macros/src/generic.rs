@@ -20,7 +20,7 @@ pub enum GenericKind {
     ForeignKey { ct_field: LitStr, fk_field: LitStr },
     /// `GenericRelation<T>`.
     Relation {
-        target: Type,
+        target: Box<Type>,
         object_id_field: LitStr,
         content_type_field: LitStr,
         related_query_name: Option<LitStr>,
@@ -42,7 +42,7 @@ pub fn analyse(f: &syn::Field) -> Result<Option<GenericField>> {
     };
     let is_fk = id == "GenericForeignKey";
     let target = match arg {
-        Some(t) if id == "GenericRelation" => Some(t.clone()),
+        Some(t) if id == "GenericRelation" => Some(Box::new(t.clone())),
         _ => None,
     };
     if !is_fk && target.is_none() {

@@ -320,7 +320,11 @@ impl Command for Migrate {
 /// Django's `emit_post_migrate_signal`: what the installed contrib apps do after every
 /// `migrate` (the contenttypes app creates the content types of every app's models; rows
 /// of models that no longer exist are left, as in Django).
-async fn emit_post_migrate(ctx: &CommandContext, executor: &MigrationExecutor<'_>, alias: &str) -> Result<()> {
+async fn emit_post_migrate(
+    ctx: &CommandContext,
+    executor: &MigrationExecutor<'_>,
+    alias: &str,
+) -> Result<()> {
     if !ctx.apps.is_installed("django.contrib.contenttypes") {
         return Ok(());
     }
@@ -330,18 +334,13 @@ async fn emit_post_migrate(ctx: &CommandContext, executor: &MigrationExecutor<'_
         return Ok(());
     }
     for app in ctx.apps.get_app_configs() {
-        let added = nuages_db::contrib::contenttypes::management::create_contenttypes(
-            alias,
-            &app.label,
-            &app.models,
-        )
-        .await?;
+        let added =
+            nuages_db::contrib::contenttypes::management::create_contenttypes(alias, &app.label, &app.models)
+                .await?;
         if ctx.verbosity >= 2 {
             for ct in added {
-                ctx.stdout.write(&format!(
-                    "Adding content type '{} | {}'",
-                    ct.app_label, ct.model
-                ))?;
+                ctx.stdout
+                    .write(&format!("Adding content type '{} | {}'", ct.app_label, ct.model))?;
             }
         }
     }

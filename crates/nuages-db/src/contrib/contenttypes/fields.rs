@@ -20,7 +20,7 @@
 //!
 //! ```
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-//! use nuages_db::contrib::contenttypes::{ContentType, GenericForeignKey, GenericRelation};
+//! use nuages_db::contrib::contenttypes::{ContentType, ContentTypeFields, GenericForeignKey, GenericRelation};
 //! use nuages_db::models::instance::{ModelInstance, SaveOptions};
 //! use nuages_db::models::model::ForeignKey;
 //! use nuages_db::models::manager::Manager;
@@ -301,8 +301,8 @@ fn generic_filter(rel: &GenericRelationMeta, owner: &'static ModelMeta, pk: &Val
     let ct = match cached_for(db, owner) {
         Some(ct) => Q::lookup(rel.content_type_field, Value::Int(i64::from(ct.id))),
         None => {
-            Q::lookup(&format!("{}__app_label", rel.content_type_field), owner.app_label)
-                & Q::lookup(&format!("{}__model", rel.content_type_field), owner.model_name)
+            Q::lookup(format!("{}__app_label", rel.content_type_field), owner.app_label)
+                & Q::lookup(format!("{}__model", rel.content_type_field), owner.model_name)
         }
     };
     ct & Q::lookup(rel.object_id_field, pk.clone())
