@@ -322,6 +322,22 @@ fn kwargs_q(v: Option<&Json>) -> Res<Q> {
 
 /// An expression of the spec language (aggregates, functions, `Q`...).
 fn expr_json(v: &Json) -> Res<Expression> {
+    // `["Exists", {"$qs": ..}]` / `["Subquery", {"$qs": ..}]` need the runner's
+    // queryset builder, so they are read here rather than in `exprs`.
+    if let Json::Array(items) = v {
+        let name = items.first().and_then(Json::as_str);
+        if let Some(kind @ ("Exists" | "Subquery")) = name {
+            let Some(qs) = items.get(1).and_then(|o| o.get("$qs")) else {
+                return spec_err(format!("{kind} needs a {{\"$qs\": ..}} queryset"));
+            };
+            let qs = subquery(qs)?;
+            return Ok(if kind == "Exists" {
+                nuages_db::query::Exists::new(qs).into()
+            } else {
+                nuages_db::query::Subquery::new(qs).into()
+            });
+        }
+    }
     exprs::expr(v, &q_json)
 }
 

@@ -422,6 +422,66 @@ impl HttpRequest {
         self.extensions().get::<T>().cloned()
     }
 
+    /// A request object for the same exchange whose method, target and headers come from
+    /// `parts` (what a tower layer handed on); body, `POST`, `FILES` and settings are
+    /// shared, `GET` is parsed again when the query string changed, and the extensions
+    /// and resolver match start as copies of this request's (see
+    /// [`HttpRequest::absorb`] for the way back).
+    pub(crate) fn derive(&self, parts: &http::request::Parts) -> HttpRequest {
+        let i = &self.inner;
+        let target = parts.uri.path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
+        let (raw_path, query) = target.split_once('?').unwrap_or((target, ""));
+        let raw_path = if raw_path.is_empty() { "/" } else { raw_path };
+        let get = if query == i.query_string {
+            i.get.clone()
+        } else {
+            QueryDict::parse(query, i.conf.http.data_upload_max_number_fields).unwrap_or_default()
+        };
+        HttpRequest {
+            inner: Arc::new(Inner {
+                method: parts.method.clone(),
+                path: unquote(raw_path),
+                raw_path: raw_path.to_owned(),
+                query_string: query.to_owned(),
+                headers: parts.headers.clone(),
+                body: i.body.clone(),
+                get,
+                post: i.post.clone(),
+                files: i.files.clone(),
+                cookies: OnceLock::new(),
+                scheme: i.scheme,
+                remote_addr: i.remote_addr,
+                server_port: i.server_port,
+                conf: i.conf.clone(),
+                resolver_match: Mutex::new(self.resolver_match()),
+                extensions: Mutex::new(self.extensions().clone()),
+            }),
+        }
+    }
+
+    /// Whether `parts` describe this request unchanged (same method, target, headers).
+    pub(crate) fn same_as(&self, parts: &http::request::Parts) -> bool {
+        let i = &self.inner;
+        let target = parts.uri.path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
+        let (raw_path, query) = target.split_once('?').unwrap_or((target, ""));
+        parts.method == i.method
+            && (raw_path == i.raw_path || (raw_path.is_empty() && i.raw_path == "/"))
+            && query == i.query_string
+            && parts.headers == i.headers
+    }
+
+    /// Takes back what the inner layers left on a [`HttpRequest::derive`]d request: its
+    /// extensions (per-request state such as the CSRF cookie to set) and resolver match,
+    /// so the outer middleware sees them as on one Django request object.
+    pub(crate) fn absorb(&self, derived: &HttpRequest) {
+        if Arc::ptr_eq(&self.inner, &derived.inner) {
+            return;
+        }
+        let ext = derived.extensions().clone();
+        self.extensions().extend(ext);
+        self.set_resolver_match(derived.resolver_match());
+    }
+
     /// The body parsed as JSON; invalid JSON is a `BadRequest` (400).
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
         serde_json::from_slice(&self.inner.body)

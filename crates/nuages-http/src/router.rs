@@ -45,7 +45,7 @@ pub type RequestHook = Arc<dyn Fn(&HttpRequest) + Send + Sync>;
 pub struct Router {
     pub(crate) conf: Arc<Conf>,
     pub(crate) resolver: Arc<UrlResolver>,
-    pub(crate) middleware: Vec<Arc<dyn Middleware>>,
+    pub(crate) middleware: Arc<Vec<Arc<dyn Middleware>>>,
     handler400: Option<ErrorHandler>,
     handler403: Option<ErrorHandler>,
     handler404: Option<ErrorHandler>,
@@ -79,7 +79,7 @@ impl Router {
         Ok(Router {
             conf,
             resolver,
-            middleware: Vec::new(),
+            middleware: Arc::new(Vec::new()),
             handler400: None,
             handler403: None,
             handler404: None,
@@ -96,7 +96,7 @@ impl Router {
 
     /// Appends a middleware (the first added is the outermost, like `MIDDLEWARE`).
     pub fn with_middleware(mut self, middleware: impl Middleware) -> Router {
-        self.middleware.push(Arc::new(middleware));
+        Arc::make_mut(&mut self.middleware).push(Arc::new(middleware));
         self
     }
 
@@ -194,7 +194,7 @@ impl Router {
             Err(err) => return self.response_for_error(request, err).await,
         };
         request.set_resolver_match(Some(matched.clone()));
-        for mw in &self.middleware {
+        for mw in self.middleware.iter() {
             if let Some(response) = mw.process_view(&request, &matched.func) {
                 return self.finish_template_response(&request, response).await;
             }

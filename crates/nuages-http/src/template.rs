@@ -35,7 +35,7 @@ use crate::request::HttpRequest;
 use crate::response::HttpResponse;
 
 fn template_error(e: TemplateError) -> HttpError {
-    HttpError::Template(e.to_string())
+    HttpError::Template(e)
 }
 
 /// `{% url %}` through the installed URLconf (the last `Router` created).
@@ -149,8 +149,41 @@ impl TemplateObject for RequestObject {
     }
 }
 
-/// The variables a `RequestContext` adds: `request` and `csrf_token` (the token is
-/// generated eagerly, so a rendered template response always carries the CSRF cookie).
+/// `csrf_token` in templates: Django's `csrf` context processor puts a lazy object there,
+/// so `get_token()` (which schedules the CSRF cookie) runs only when a template renders
+/// `{% csrf_token %}` or `{{ csrf_token }}`; a page that never uses it sends no cookie.
+struct LazyCsrfToken {
+    request: HttpRequest,
+    token: std::sync::OnceLock<String>,
+}
+
+impl LazyCsrfToken {
+    fn token(&self) -> &str {
+        self.token
+            .get_or_init(|| crate::middleware::get_token(&self.request))
+    }
+}
+
+impl TemplateObject for LazyCsrfToken {
+    fn get_attr(&self, _name: &str) -> Option<Value> {
+        None
+    }
+
+    fn to_str(&self) -> String {
+        self.token().to_owned()
+    }
+
+    fn is_safe(&self) -> bool {
+        true
+    }
+
+    fn type_name(&self) -> &str {
+        "SimpleLazyObject"
+    }
+}
+
+/// The variables a `RequestContext` adds: `request` and `csrf_token` (lazy: the token, and
+/// with it the CSRF cookie, is made only when the template uses it).
 pub fn request_context(request: &HttpRequest) -> IndexMap<String, Value> {
     let mut m = IndexMap::new();
     m.insert(
@@ -159,7 +192,10 @@ pub fn request_context(request: &HttpRequest) -> IndexMap<String, Value> {
     );
     m.insert(
         "csrf_token".to_owned(),
-        Value::SafeStr(crate::middleware::get_token(request).into()),
+        Value::object(LazyCsrfToken {
+            request: request.clone(),
+            token: std::sync::OnceLock::new(),
+        }),
     );
     m
 }
@@ -169,7 +205,10 @@ pub fn context_from<T: serde::Serialize + ?Sized>(data: &T) -> Result<IndexMap<S
     match Value::from_serialize(data).map_err(template_error)? {
         Value::Dict(d) => Ok(Arc::try_unwrap(d).unwrap_or_else(|d| (*d).clone())),
         Value::None => Ok(IndexMap::new()),
-        _ => Err(HttpError::Template("context must be a dict".to_owned())),
+        other => Err(HttpError::Template(TemplateError::TypeError(format!(
+            "context must be a dict rather than {}.",
+            other.type_name()
+        )))),
     }
 }
 

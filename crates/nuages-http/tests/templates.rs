@@ -34,6 +34,7 @@ fn engine() -> Engine {
             "page {{ slug }} {{ extra }} {{ request.resolver_match.url_name }}",
         )
         .template("form.html", "<form>{% csrf_token %}</form>")
+        .template("token.html", "{{ csrf_token }}")
         .template("broken.html", "{% url 'nope' %}")
         .url_reverser(Arc::new(UrlconfReverser))
         .build()
@@ -56,6 +57,11 @@ async fn template_responses_end_to_end() {
         let e = e2.clone();
         async move { render(&r, &e, "form.html", &serde_json::json!({})) }
     };
+    let e4 = e.clone();
+    let token_var = move |r: HttpRequest| {
+        let e = e4.clone();
+        async move { Ok::<_, HttpError>(TemplateResponse::new(&r, &e, &["token.html"], IndexMap::new())) }
+    };
     let e3 = e.clone();
     let broken = move |r: HttpRequest| {
         let e = e3.clone();
@@ -74,6 +80,7 @@ async fn template_responses_end_to_end() {
         )
         .name("page"),
         path("form/", form),
+        path("token-var/", token_var),
         path("broken/", broken),
     ])
     .unwrap()
@@ -84,6 +91,9 @@ async fn template_responses_end_to_end() {
     let r = c.get("/shop/1/").query([("q", "a&b")]).send().await;
     assert_eq!(r.status, 200);
     assert_eq!(r.text(), "Dune &lt;1&gt;|from middleware|/shop/7/|GET a&amp;b");
+    // The template never used the token: no CSRF cookie (Django's lazy `csrf_token`).
+    assert!(r.cookie("csrftoken").is_none());
+    assert!(!c.cookies().contains_key("csrftoken"));
     assert_eq!(r.templates(), ["missing.html", "book.html"]);
     assert_eq!(r.context().unwrap()["footer"].py_str(), "from middleware");
 
@@ -97,6 +107,15 @@ async fn template_responses_end_to_end() {
         text.starts_with("<form><input type=\"hidden\" name=\"csrfmiddlewaretoken\" value=\""),
         "{text}"
     );
+    assert!(r.cookie("csrftoken").is_some());
+    // The masked token in the form unmasks to the cookie's secret.
+    let token = &text[text.find("value=\"").unwrap() + 7..text.rfind('"').unwrap()];
+    assert_eq!(token.len(), 64);
+    let secret = &r.cookie("csrftoken").unwrap().value;
+    assert_eq!(nuages_http::middleware::csrf::unmask_cipher_token(token), *secret);
+    // `{{ csrf_token }}` also makes the token (and cookie), rendered unescaped.
+    let r = c.get("/token-var/").send().await;
+    assert_eq!(r.text().len(), 64);
     assert!(r.cookie("csrftoken").is_some());
 
     let r = c.get("/broken/").send().await;

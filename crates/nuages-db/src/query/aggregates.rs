@@ -102,6 +102,28 @@ impl Aggregate {
         })
     }
 
+    /// The template on one backend (Django's `as_sqlite` / `as_postgresql` / `as_mysql`
+    /// on an `Aggregate` subclass).
+    pub fn template_for(
+        mut self,
+        vendor: crate::backends::Vendor,
+        template: impl Into<Cow<'static, str>>,
+    ) -> Aggregate {
+        self.0 = self.0.template_for(vendor, template);
+        self
+    }
+
+    /// The SQL function name on one backend (`GROUP_CONCAT` on MySQL, `STRING_AGG` on
+    /// PostgreSQL, ...).
+    pub fn function_for(
+        mut self,
+        vendor: crate::backends::Vendor,
+        function: impl Into<Cow<'static, str>>,
+    ) -> Aggregate {
+        self.0 = self.0.function_for(vendor, function);
+        self
+    }
+
     /// Django's `allow_distinct = True` for a custom aggregate.
     pub fn allow_distinct(mut self) -> Aggregate {
         self.opts().allow_distinct = true;

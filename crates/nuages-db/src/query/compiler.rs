@@ -331,10 +331,12 @@ impl Compiler {
             LookupRhs::Expr(e) => {
                 // A pattern against an expression: escape it in SQL as Django does.
                 let inner = self.expr(q, e)?;
-                let escaped = self.template(
-                    r"REPLACE(REPLACE(REPLACE({}, '\', '\\'), '%', '\%'), '_', '\_')",
-                    vec![inner],
-                );
+                // MySQL string literals take `\` as an escape (Django's MySQL `pattern_esc`).
+                let esc = match self.vendor {
+                    Vendor::MySql => r"REPLACE(REPLACE(REPLACE({}, '\\', '\\\\'), '%', '\%'), '_', '\_')",
+                    _ => r"REPLACE(REPLACE(REPLACE({}, '\', '\\'), '%', '\%'), '_', '\_')",
+                };
+                let escaped = self.template(esc, vec![inner]);
                 let concat = |c: &Compiler, t: &str, e: SExpr| match c.vendor {
                     Vendor::MySql => c.template(
                         &t.replace("'%' || {} || '%'", "CONCAT('%', {}, '%')")
@@ -484,6 +486,35 @@ impl Compiler {
         &mut self,
         q: &mut Query,
     ) -> Result<(Vec<(SExpr, bool, Option<NullOrdering>)>, Vec<SqlExpr>, bool)> {
+        let (terms, plain, meta) = self.resolve_ordering(q)?;
+        let mut out = Vec::with_capacity(terms.len());
+        for (e, desc, nulls) in terms {
+            out.push((self.order_expr(q, e.as_ref())?, desc, nulls));
+        }
+        Ok((out, plain, meta))
+    }
+
+    /// One resolved ordering term rendered (`None`: Django's `"?"`).
+    pub(crate) fn order_expr(&mut self, q: &Query, e: Option<&SqlExpr>) -> Result<SExpr> {
+        Ok(match e {
+            Some(e) => self.expr(q, e)?,
+            None if self.vendor == Vendor::MySql => SExpr::cust("RAND()"),
+            None => SExpr::cust("RANDOM()"),
+        })
+    }
+
+    /// The ordering of `q` resolved (adding joins to `q`) but not rendered: each term's
+    /// expression (`None` for random), direction and NULLs placement; the expressions
+    /// that join the GROUP BY; whether it is the model's `Meta.ordering`.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn resolve_ordering(
+        &mut self,
+        q: &mut Query,
+    ) -> Result<(
+        Vec<(Option<SqlExpr>, bool, Option<NullOrdering>)>,
+        Vec<SqlExpr>,
+        bool,
+    )> {
         let mut meta_ordering = false;
         let terms: Vec<OrderTerm> = if !q.order_by.is_empty() {
             q.order_by.clone()
@@ -501,14 +532,7 @@ impl Compiler {
         let mut plain = Vec::new();
         for t in &terms {
             match t {
-                OrderTerm::Random => {
-                    let f = if self.vendor == Vendor::MySql {
-                        "RAND()"
-                    } else {
-                        "RANDOM()"
-                    };
-                    out.push((SExpr::cust(f), false, None));
-                }
+                OrderTerm::Random => out.push((None, false, None)),
                 OrderTerm::Expr(o) => {
                     let mut resolved = Vec::new();
                     match &o.expr {
@@ -562,7 +586,7 @@ impl Compiler {
                         } else {
                             None
                         };
-                        out.push((self.expr(q, &expr)?, desc, nulls));
+                        out.push((Some(expr), desc, nulls));
                     }
                 }
             }
@@ -591,6 +615,10 @@ impl Compiler {
     pub(crate) fn select(&mut self, q: &Query, mode: SelectMode) -> Result<Option<SelectStatement>> {
         if q.combinator.is_some() {
             return super::combinators::compile(self, q, mode);
+        }
+        if q.where_.contains_over_clause() {
+            // A filter against a window: Django's `get_qualify_sql`.
+            return super::qualify::compile(self, q, mode);
         }
         let col_aliases = std::mem::take(&mut self.with_col_aliases);
         let mut q = q.clone();
@@ -913,11 +941,11 @@ fn find_ordering_name(
         FinalField::Relation { class_name } => super::lookups::LhsKind::Relation(class_name),
     };
     for (i, t) in info.transforms.iter().enumerate() {
-        let (Some(tr), super::lookups::LhsKind::Field(input)) = (kind.get_transform(t), kind) else {
+        let Some((next, next_kind, _)) = super::custom_lookups::transform_step(kind, t, expr)? else {
             return Err(kind.unsupported(&info.transforms, i));
         };
-        expr = SqlExpr::Transform(tr, Box::new(expr), input);
-        kind = super::lookups::LhsKind::Field(tr.output_type());
+        expr = next;
+        kind = next_kind;
     }
     out.push((expr, descending));
     Ok(())

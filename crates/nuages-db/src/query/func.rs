@@ -107,19 +107,26 @@ impl OutputField {
 
 /// Django's field class hierarchy: is `a` the class `b` or a subclass of it?
 pub(crate) fn is_subclass(a: FieldType, b: FieldType) -> bool {
-    use FieldType::*;
     if a == b {
         return true;
     }
-    let parent = match a {
+    match parent_class(a) {
+        Some(parent) => is_subclass(parent, b),
+        None => false,
+    }
+}
+
+/// The built-in parent class of a field class (`None` under Django's `Field`).
+pub(crate) fn parent_class(a: FieldType) -> Option<FieldType> {
+    use FieldType::*;
+    Some(match a {
         AutoField | BigIntegerField | SmallIntegerField | PositiveIntegerField => IntegerField,
         BigAutoField | PositiveBigIntegerField => BigIntegerField,
         SmallAutoField | PositiveSmallIntegerField => SmallIntegerField,
         EmailField | SlugField | URLField => CharField,
         DateTimeField => DateField,
-        _ => return false,
-    };
-    is_subclass(parent, b)
+        _ => return None,
+    })
 }
 
 /// How a function's output field is found when none is given.
@@ -202,6 +209,9 @@ pub struct Func {
     /// Arguments that are SQL `integer`s (positions, lengths): bound values there are
     /// cast on PostgreSQL, where a bigint parameter matches no `SUBSTRING`/`LPAD`/...
     pub(crate) int_args: &'static [usize],
+    /// Django's `window_compatible`: usable as a [`Window`](super::Window)'s expression
+    /// (aggregates always are).
+    pub(crate) window_compatible: bool,
 }
 
 impl Func {
@@ -224,7 +234,15 @@ impl Func {
             aggregate: None,
             check: None,
             int_args: &[],
+            window_compatible: false,
         }
+    }
+
+    /// Django's `window_compatible = True`: the function may be the expression of a
+    /// [`Window`](super::Window) (a custom window function).
+    pub fn window_compatible(mut self) -> Func {
+        self.window_compatible = true;
+        self
     }
 
     /// The Django class name shown in messages (`Cannot compute Sum('n')`).

@@ -191,6 +191,7 @@ impl LhsKind {
                     FieldType::TimeField => v.extend(TIME_TRANSFORMS.iter().map(|(n, _)| *n)),
                     _ => {}
                 }
+                v.extend(super::custom_lookups::registered_names(self, None));
                 v
             }
         }

@@ -34,6 +34,7 @@ pub(crate) mod compiler;
 pub mod conditional;
 pub(crate) mod convert;
 mod create;
+pub mod custom_lookups;
 mod expressions;
 mod func;
 pub mod functions;
@@ -43,6 +44,7 @@ mod model_qs;
 pub(crate) mod names;
 mod prefetch;
 mod q;
+mod qualify;
 #[allow(clippy::module_inception)]
 mod query;
 mod queryset;
@@ -58,6 +60,7 @@ mod tests;
 #[cfg(test)]
 mod tests_agg;
 pub mod typed;
+pub mod window;
 
 pub use aggregation::AggregateSql;
 pub use annotated::Annotated;
@@ -77,3 +80,4 @@ pub use query::Query;
 pub use queryset::{DynQuerySet, RowsKind};
 pub use related::{ModelObject, ObjectParts};
 pub use subqueries::{Exists, OuterRef, OuterRefTarget, Subquery};
+pub use window::{RowRange, ValueRange, Window, WindowFrame, WindowFrameExclusion, WindowOrder};

@@ -7,11 +7,16 @@
 //! multi-valued relation becomes a correlated `EXISTS` subquery (`split_exclude`).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::error::{DbError, Result};
 use crate::models::meta::{Field, ModelMeta};
 use crate::value::Value;
 
+use super::custom_lookups::{
+    apply_bilateral, bilateral_rhs, find_lookup, find_transform, transform_step, CustomTransform,
+    TransformStep,
+};
 use super::expressions::{Expression, OrderBy, Rhs};
 use super::lookups::{prep_value, py_repr, year_bounds, LhsKind, LookupName, Transform};
 use super::names::{self, FinalField, PathInfo};
@@ -317,7 +322,9 @@ impl Query {
                 FinalField::Field(f) => LhsKind::Field(f.field_type),
                 FinalField::Relation { class_name } => LhsKind::Relation(class_name),
             };
-            if kind.get_transform(&transforms[0]).is_none() {
+            if kind.get_transform(&transforms[0]).is_none()
+                && find_transform(kind, None, &transforms[0]).is_none()
+            {
                 if let (FinalField::Field(_), Some(e)) = (r.final_field, last_err) {
                     return Err(e);
                 }
@@ -496,14 +503,11 @@ impl Query {
             FinalField::Relation { class_name } => LhsKind::Relation(class_name),
         };
         for (i, t) in info.transforms.iter().enumerate() {
-            let Some(tr) = kind.get_transform(t) else {
+            let Some((next, next_kind, _)) = transform_step(kind, t, expr)? else {
                 return Err(kind.unsupported(&info.transforms, i));
             };
-            let LhsKind::Field(input) = kind else {
-                return Err(no_transforms());
-            };
-            expr = SqlExpr::Transform(tr, Box::new(expr), input);
-            kind = LhsKind::Field(tr.output_type());
+            expr = next;
+            kind = next_kind;
         }
         Ok((expr, joins))
     }
@@ -563,6 +567,8 @@ impl Query {
                 matches!(l.rhs, LookupRhs::IsNull(true)),
                 matches!(l.rhs, LookupRhs::IsNull(false)),
             ),
+            // A registered lookup: negated, it gets Django's `IS NOT NULL` like `exact`.
+            WhereNode::Expr(_) => (Some(LookupName::Exact), false, false),
             _ => (None, false, false),
         };
         let mut clause = WhereNode::and();
@@ -660,38 +666,78 @@ impl Query {
         let mut lhs = lhs;
         let mut kind = kind;
         let mut transform_chain: Vec<Transform> = Vec::new();
+        // Registered transforms applied so far, and the bilateral ones among them.
+        let mut custom_applied = false;
+        let mut bilateral: Vec<Arc<CustomTransform>> = Vec::new();
         for (i, name) in transforms.iter().enumerate() {
-            let Some(t) = kind.get_transform(name) else {
+            let Some((expr, next, step)) = transform_step(kind, name, lhs)? else {
                 return Err(kind.unsupported(lookups, i));
             };
-            let LhsKind::Field(input) = kind else {
-                return Err(no_transforms());
-            };
-            transform_chain.push(t);
-            lhs = SqlExpr::Transform(t, Box::new(lhs), input);
-            kind = LhsKind::Field(t.output_type());
+            match step {
+                TransformStep::Builtin(t) => transform_chain.push(t),
+                TransformStep::Custom(t) => {
+                    custom_applied = true;
+                    if t.is_bilateral() {
+                        bilateral.push(t);
+                    }
+                }
+            }
+            lhs = expr;
+            kind = next;
         }
-        let mut lookup_name = last[0].as_str();
+        let lookup_name = last[0].as_str();
+        if let Some(custom) = find_lookup(kind, None, lookup_name) {
+            let prep_type = match kind {
+                LhsKind::Field(t) => t,
+                LhsKind::Relation(_) => crate::models::meta::FieldType::IntegerField,
+            };
+            let untransformed = transform_chain.is_empty() && !custom_applied;
+            let prep_field = field.filter(|_| untransformed);
+            let rhs = match rhs {
+                ResolvedRhs::Value(Value::Null) => {
+                    return Err(DbError::ValueError("Cannot use None as a query value".to_owned()))
+                }
+                ResolvedRhs::Value(v) if custom.prepares_rhs() => SqlExpr::Param(prep_value(
+                    prep_type,
+                    prep_field.map(|f| f.name).unwrap_or("None"),
+                    prep_field,
+                    v,
+                )?),
+                ResolvedRhs::Value(v) => SqlExpr::Param(v),
+                ResolvedRhs::Expr(e) => e,
+                ResolvedRhs::Query(q) => SqlExpr::Subquery(q),
+                ResolvedRhs::List(_) => {
+                    return Err(DbError::TypeError(format!(
+                        "The '{lookup_name}' lookup takes a single value, not a list."
+                    )))
+                }
+            };
+            return custom.condition(lhs, apply_bilateral(&bilateral, rhs)?);
+        }
         let lookup = match kind.get_lookup(lookup_name) {
             Some(l) => l,
             None => {
-                let Some(t) = kind.get_transform(lookup_name) else {
+                let Some((expr, next, step)) = transform_step(kind, lookup_name, lhs)? else {
                     return Err(kind.unsupported(lookups, lookups.len() - 1));
                 };
-                let LhsKind::Field(input) = kind else {
-                    return Err(no_transforms());
-                };
-                transform_chain.push(t);
-                lhs = SqlExpr::Transform(t, Box::new(lhs), input);
-                kind = LhsKind::Field(t.output_type());
-                lookup_name = "exact";
+                match step {
+                    TransformStep::Builtin(t) => transform_chain.push(t),
+                    TransformStep::Custom(t) => {
+                        custom_applied = true;
+                        if t.is_bilateral() {
+                            bilateral.push(t);
+                        }
+                    }
+                }
+                lhs = expr;
+                kind = next;
                 LookupName::Exact
             }
         };
-        let _ = lookup_name;
         // The field type values are prepared for.
+        let untransformed = transform_chain.is_empty() && !custom_applied;
         let prep_type = match (kind, field) {
-            (LhsKind::Field(t), Some(field)) if transform_chain.is_empty() => {
+            (LhsKind::Field(t), Some(field)) if untransformed => {
                 if field.is_foreign_key() {
                     column_type(field)
                 } else {
@@ -703,7 +749,7 @@ impl Query {
             (LhsKind::Relation(_), None) => crate::models::meta::FieldType::IntegerField,
         };
         let (prep_name, prep_field): (&str, _) = match field {
-            Some(field) if transform_chain.is_empty() => (field.name, Some(field)),
+            Some(field) if untransformed => (field.name, Some(field)),
             _ => ("None", None),
         };
         let prep = |v: Value| prep_value(prep_type, prep_name, prep_field, v);
@@ -853,6 +899,11 @@ impl Query {
             }
         }
 
+        let rhs = if bilateral.is_empty() {
+            rhs
+        } else {
+            bilateral_rhs(&bilateral, rhs)?
+        };
         Ok(WhereNode::Lookup(Box::new(Lookup {
             lhs,
             name: lookup,
@@ -1072,10 +1123,6 @@ fn bad_rhs(r: &ResolvedRhs) -> DbError {
         ResolvedRhs::Value(v) => DbError::TypeError(format!("unsupported value {}", py_repr(v))),
         _ => DbError::TypeError("a list or subquery is not valid for this lookup".to_owned()),
     }
-}
-
-fn no_transforms() -> DbError {
-    DbError::FieldError("transforms do not apply to relations".to_owned())
 }
 
 /// The alias prefix of a query nested inside one with `prefix`.

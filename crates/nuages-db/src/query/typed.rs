@@ -345,6 +345,71 @@ impl<T> Column<T> {
             _type: PhantomData,
         }
     }
+
+    /// A lookup registered with
+    /// [`register_lookup`](super::custom_lookups::register_lookup) (`rating__ne=3`). The
+    /// value is checked against the field's type at compile time like a built-in
+    /// lookup's; that `lookup_name` is registered for the field's class is checked when
+    /// the query is built (registration happens at run time, as in Django). Wrap it in
+    /// an extension trait implemented for the column types it fits, so a call on any
+    /// other column does not compile (see [`PendingLookup`]).
+    pub fn registered_lookup(&self, lookup_name: &str, value: impl LookupArg<T>) -> Lookup {
+        self.lookup(lookup_name, value.into_rhs())
+    }
+
+    /// A transform registered with
+    /// [`register_transform`](super::custom_lookups::register_transform)
+    /// (`price__abs`); `U` is the Rust type of the transform's output, which decides
+    /// the lookups that follow (`Column<T>` for a transform that keeps the type).
+    pub fn registered_transform<U>(&self, lookup_name: &str) -> Column<U> {
+        self.transform(lookup_name)
+    }
+
+    /// A registered lookup waiting for its value, for extension traits that `q!` can
+    /// call: `q!` writes `field__name = v` as `.name().exact(v)`, so a method `name()`
+    /// returning this handle makes `q!(Book: rating__ne = 3)` compile.
+    pub fn pending_lookup(&self, lookup_name: &'static str) -> PendingLookup<T> {
+        PendingLookup {
+            column: self.clone(),
+            name: lookup_name,
+        }
+    }
+}
+
+/// A registered lookup on a column, given its value by [`PendingLookup::exact`].
+///
+/// ```
+/// use nuages_db::query::typed::{Column, PendingLookup};
+/// // Django: @Field.register_lookup class NotEqual(Lookup): lookup_name = "ne"
+/// pub trait NotEqual<T> {
+///     fn ne(&self) -> PendingLookup<T>;
+/// }
+/// // Only integer columns get `ne`: `title.ne()` does not compile.
+/// impl NotEqual<i32> for Column<i32> {
+///     fn ne(&self) -> PendingLookup<i32> {
+///         self.pending_lookup("ne")
+///     }
+/// }
+/// let rating: Column<i32> = Column::new("rating".to_string());
+/// assert_eq!(rating.ne().exact(3).path, "rating__ne");
+/// // rating.ne().exact("three") does not compile either: the value has the field's type.
+/// ```
+pub struct PendingLookup<T> {
+    column: Column<T>,
+    name: &'static str,
+}
+
+impl<T> fmt::Debug for PendingLookup<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PendingLookup({:?}, {:?})", self.column.path, self.name)
+    }
+}
+
+impl<T> PendingLookup<T> {
+    /// The lookup with its right-hand side (the name `q!` calls for `path = value`).
+    pub fn exact(&self, value: impl LookupArg<T>) -> Lookup {
+        self.column.registered_lookup(self.name, value)
+    }
 }
 
 fn list<T, V: LookupArg<T>>(values: impl IntoIterator<Item = V>) -> LookupValue {

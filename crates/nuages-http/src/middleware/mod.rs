@@ -28,6 +28,7 @@ pub mod csrf;
 mod gzip;
 mod logging;
 mod security;
+pub mod tower;
 mod xframe;
 
 use std::future::Future;
@@ -39,6 +40,7 @@ pub use csrf::{get_token, rotate_token, CsrfViewMiddleware};
 pub use gzip::{gzip_response, GZipMiddleware};
 pub use logging::RequestLoggingMiddleware;
 pub use security::SecurityMiddleware;
+pub use tower::{TowerBody, TowerMiddleware, TowerNext};
 pub use xframe::{XFrameOptionsExempt, XFrameOptionsMiddleware};
 
 use crate::error::HttpError;
