@@ -165,6 +165,24 @@ pub fn safe_settings(request: &HttpRequest) -> Vec<(String, String)> {
     out
 }
 
+/// One SQL statement a request ran, for the technical 500 page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryRecord {
+    /// The database alias.
+    pub alias: String,
+    /// The SQL with the dialect's placeholders.
+    pub sql: String,
+    /// The bound parameters, as the query log prints them.
+    pub params: String,
+    /// How long the database took.
+    pub duration: std::time::Duration,
+}
+
+/// The SQL statements the view ran, kept in the request's extensions with DEBUG on (the
+/// `db` feature captures them around the view) so the technical 500 page can list them.
+#[derive(Debug, Clone, Default)]
+pub struct RequestQueries(pub Vec<QueryRecord>);
+
 /// The DEBUG 500 page (also used with status 400 for `SuspiciousOperation`).
 pub fn technical_500(request: &HttpRequest, err: &HttpError, status: u16) -> HttpResponse {
     let class = err.class_name();
@@ -191,6 +209,25 @@ pub fn technical_500(request: &HttpRequest, err: &HttpError, status: u16) -> Htt
     body.push_str("  </table>\n</div>\n");
     if let HttpError::Template(template_err) = err {
         template_sections(&mut body, template_err);
+    }
+    if let Some(queries) = request.ext::<RequestQueries>() {
+        let _ = writeln!(
+            body,
+            "<div id=\"sql\">\n  <h2>SQL queries of the request ({})</h2>\n  <table>\n    <tr><th>#</th><th>Alias</th><th>Time (ms)</th><th>SQL</th><th>Params</th></tr>",
+            queries.0.len()
+        );
+        for (i, q) in queries.0.iter().enumerate() {
+            let _ = writeln!(
+                body,
+                "    <tr><td>{}</td><td>{}</td><td>{:.3}</td><td><pre>{}</pre></td><td><pre>{}</pre></td></tr>",
+                i + 1,
+                escape(&q.alias),
+                q.duration.as_secs_f64() * 1000.0,
+                escape(&q.sql),
+                escape(&q.params)
+            );
+        }
+        body.push_str("  </table>\n</div>\n");
     }
     body.push_str("<div id=\"requestinfo\">\n  <h2>Request information</h2>\n  <h3>GET</h3>\n  <table>\n");
     for (k, v) in request.GET().items() {

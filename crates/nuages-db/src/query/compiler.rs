@@ -651,6 +651,7 @@ impl Compiler {
         let mut stmt = SQuery::select();
         let mut selected: Vec<SExpr> = Vec::new();
         let mut entries: Vec<super::render::SelectEntry> = Vec::new();
+        let mut related_entries: Vec<super::render::SelectEntry> = Vec::new();
         match mode {
             SelectMode::Count => {
                 stmt.expr_as(SExpr::cust("COUNT(*)"), Alias::new("__count"));
@@ -697,8 +698,11 @@ impl Compiler {
                         None => stmt.expr(e),
                     };
                 }
-                // select_related columns and the prefetch column (query/related.rs).
+                // select_related columns and the prefetch column (query/related.rs);
+                // grouped like the rest of the select list (Django's `get_group_by`
+                // walks the whole select, related klass columns included).
                 for e in super::related::extra_columns(&mut q)? {
+                    related_entries.push((e.clone(), None));
                     let e = self.expr(&q, &e)?;
                     selected.push(e.clone());
                     stmt.expr(e);
@@ -716,6 +720,7 @@ impl Compiler {
         let group_by = if mode == SelectMode::Count {
             Vec::new()
         } else {
+            entries.extend(related_entries);
             self.group_by(&q, &entries, &order_exprs, having_part.as_ref(), meta_ordering)?
         };
         self.add_from_and_joins(&q, &mut stmt);
