@@ -149,6 +149,7 @@ fn model_meta(m: &ModelInfo) -> Result<TokenStream> {
     let object_name = m.ident.to_string();
     let model_name = &m.model_name;
     let db_table = &m.db_table;
+    let generic_meta = crate::generic::meta_fields(m);
     Ok(quote! {
         #meta::ModelMeta {
             ordering: #ordering,
@@ -162,6 +163,7 @@ fn model_meta(m: &ModelInfo) -> Result<TokenStream> {
             default_related_name: #default_related_name,
             get_latest_by: #get_latest_by,
             db_table_comment: #db_table_comment,
+            #generic_meta
             parent: #meta_parent,
             ..#meta::ModelMeta::new(#app_label, #object_name, #model_name, #db_table, &__NUAGES_FIELDS)
         }
@@ -283,6 +285,8 @@ fn impl_model(m: &ModelInfo) -> TokenStream {
             }
         }
     };
+    inits.extend(crate::generic::inits(m));
+    let generic_arms = crate::generic::related_arms(m);
     // select_related / prefetched forward keys go into their handles.
     let related_arms = m.fields.iter().filter(|f| !f.is_parent_link()).filter_map(|f| {
         let Kind::ForeignKey { target, .. } = &f.kind else { return None };
@@ -354,6 +358,7 @@ fn impl_model(m: &ModelInfo) -> TokenStream {
             ) -> #k::Result<()> {
                 match name {
                     #(#related_arms)*
+                    #(#generic_arms)*
                     #related_fallback
                     _ => #k::models::state::store_related(self, name, object),
                 }
@@ -829,6 +834,7 @@ pub fn expand(m: &ModelInfo) -> Result<TokenStream> {
         quote!(impl #k::models::validation::Clean for #ident {})
     };
     let handles = typed_handles(m);
+    let generic = crate::generic::expand(m);
     Ok(quote! {
         #[allow(non_upper_case_globals, non_snake_case, clippy::all)]
         const _: () = {
@@ -855,5 +861,7 @@ pub fn expand(m: &ModelInfo) -> Result<TokenStream> {
         };
 
         #handles
+
+        #generic
     })
 }
