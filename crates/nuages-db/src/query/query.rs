@@ -43,6 +43,8 @@ pub(crate) struct Join {
     pub join_type: JoinType,
     pub nullable: bool,
     pub refcount: usize,
+    /// A generic relation's content type condition (Django's extra restriction).
+    pub extra: Option<names::GenericRestriction>,
 }
 
 impl Join {
@@ -51,6 +53,7 @@ impl Join {
             && self.parent == other.parent
             && self.from_col == other.from_col
             && self.to_col == other.to_col
+            && self.extra == other.extra
     }
 }
 
@@ -190,6 +193,7 @@ impl Query {
                 join_type: JoinType::Base,
                 nullable: false,
                 refcount: 1,
+                extra: None,
             }],
             where_: WhereNode::and(),
             order_by: Vec::new(),
@@ -390,6 +394,7 @@ impl Query {
                 join_type: JoinType::Inner,
                 nullable: if p.direct { p.nullable } else { true },
                 refcount: 0,
+                extra: p.extra,
             };
             alias = self.join(join, p.m2m, reuse);
             joins.push(alias);
@@ -717,6 +722,12 @@ impl Query {
         let mut custom_applied = false;
         let mut bilateral: Vec<Arc<CustomTransform>> = Vec::new();
         for (i, name) in transforms.iter().enumerate() {
+            if let LhsKind::Field(t) = kind {
+                // django.contrib.postgres's transforms (array index, slice, len, ranges).
+                if let Some((e, out)) = crate::contrib::postgres::lookups::transform(t, name, &lhs) {
+                    return self.build_lookup(&lookups[i + 1..], e, LhsKind::Field(out), None, rhs);
+                }
+            }
             let Some((expr, next, step)) = transform_step(kind, name, lhs)? else {
                 return Err(kind.unsupported(lookups, i));
             };
@@ -760,6 +771,15 @@ impl Query {
                 }
             };
             return custom.condition(lhs, apply_bilateral(&bilateral, rhs)?);
+        }
+        if let LhsKind::Field(t) = kind {
+            // django.contrib.postgres's lookups (search, arrays, ranges).
+            if let Some(node) = crate::contrib::postgres::lookups::build(t, &last[0], &lhs, &rhs)? {
+                return Ok(node);
+            }
+            if let Some((e, out)) = crate::contrib::postgres::lookups::transform(t, &last[0], &lhs) {
+                return self.build_lookup(&[], e, LhsKind::Field(out), None, rhs);
+            }
         }
         let lookup = match kind.get_lookup(lookup_name) {
             Some(l) => l,
@@ -1158,7 +1178,7 @@ impl Query {
 
 /// A right-hand side after its expressions are resolved but before values are prepared.
 #[derive(Debug)]
-pub(super) enum ResolvedRhs {
+pub(crate) enum ResolvedRhs {
     Value(Value),
     Expr(SqlExpr),
     List(Vec<ResolvedRhs>),
