@@ -18,6 +18,7 @@ use super::custom_lookups::{
     TransformStep,
 };
 use super::expressions::{Expression, OrderBy, Rhs};
+use super::json;
 use super::lookups::{prep_value, py_repr, year_bounds, LhsKind, LookupName, Transform};
 use super::names::{self, FinalField, PathInfo};
 use super::q::{Connector, QChild, Q};
@@ -320,6 +321,7 @@ impl Query {
             };
             if kind.get_transform(&transforms[0]).is_none()
                 && find_transform(kind, None, &transforms[0]).is_none()
+                && !matches!(kind, LhsKind::Field(crate::models::meta::FieldType::JSONField))
             {
                 if let (FinalField::Field(_), Some(e)) = (r.final_field, last_err) {
                     return Err(e);
@@ -676,11 +678,13 @@ impl Query {
                         bilateral.push(t);
                     }
                 }
+                TransformStep::Json => custom_applied = true,
             }
             lhs = expr;
             kind = next;
         }
-        let lookup_name = last[0].as_str();
+        let mut lookup_name = last[0].as_str();
+        let mut rhs = rhs;
         if let Some(custom) = find_lookup(kind, None, lookup_name) {
             let prep_type = match kind {
                 LhsKind::Field(t) => t,
@@ -709,6 +713,27 @@ impl Query {
             };
             return custom.condition(lhs, apply_bilateral(&bilateral, rhs)?);
         }
+        if let LhsKind::Field(crate::models::meta::FieldType::JSONField) = kind {
+            if !json::is_json_lookup(lookup_name) && kind.get_lookup(lookup_name).is_none() {
+                // A key (`data__owner`), compared with `exact`.
+                lhs = json::apply_key(lhs, lookup_name);
+                custom_applied = true;
+                lookup_name = "exact";
+            }
+            match json::lookup(lhs, lookup_name, rhs)? {
+                json::JsonLookup::Node(node) => return Ok(node),
+                json::JsonLookup::Text(text, r) => {
+                    lhs = text;
+                    kind = LhsKind::Field(crate::models::meta::FieldType::TextField);
+                    custom_applied = true;
+                    rhs = r;
+                }
+                json::JsonLookup::Builtin(l, r) => {
+                    lhs = l;
+                    rhs = r;
+                }
+            }
+        }
         let lookup = match kind.get_lookup(lookup_name) {
             Some(l) => l,
             None => {
@@ -723,6 +748,7 @@ impl Query {
                             bilateral.push(t);
                         }
                     }
+                    TransformStep::Json => custom_applied = true,
                 }
                 lhs = expr;
                 kind = next;
