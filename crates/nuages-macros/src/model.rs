@@ -641,6 +641,13 @@ pub fn field_tokens(m: &ModelInfo, f: &FieldInfo, default_fn: Option<&Ident>) ->
             }))
         }
     };
+    let custom = match f.kind {
+        Kind::Plain if !f.auto => {
+            let base = kind_of(ty);
+            quote!(#base::CUSTOM)
+        }
+        _ => quote!(::core::option::Option::None),
+    };
     Ok(quote!(#meta::Field {
         attname: #attname,
         column: #column,
@@ -662,6 +669,7 @@ pub fn field_tokens(m: &ModelInfo, f: &FieldInfo, default_fn: Option<&Ident>) ->
         help_text: #help_text,
         db_comment: #db_comment,
         relation: #relation,
+        custom: #custom,
         ..#meta::Field::new(#name, #field_type)
     }))
 }

@@ -19,7 +19,11 @@
 //! let sql = qs.sql(Vendor::Postgres).unwrap().unwrap();
 //! assert!(sql.sql.contains(r#"jsonb_extract_path("shop_dog"."data", $1::text, $2::text) = $3"#), "{}", sql.sql);
 //! let sql = qs.sql(Vendor::MySql).unwrap().unwrap();
-//! assert!(sql.sql.contains("JSON_EXTRACT(`shop_dog`.`data`, ?) = JSON_EXTRACT(?, '$')"), "{}", sql.sql);
+//! assert!(
+//!     sql.sql.contains("JSON_UNQUOTE(JSON_EXTRACT(`shop_dog`.`data`, ?)) = JSON_UNQUOTE(JSON_EXTRACT(?, '$'))"),
+//!     "{}",
+//!     sql.sql
+//! );
 //! ```
 
 use std::borrow::Cow;

@@ -14,8 +14,8 @@ use crate::models::meta::{Field, ModelMeta};
 use crate::value::Value;
 
 use super::custom_lookups::{
-    apply_bilateral, bilateral_rhs, find_lookup, find_transform, transform_step, CustomTransform,
-    TransformStep,
+    apply_bilateral, bilateral_rhs, find_lookup, find_transform, transform_step, transform_step_of,
+    CustomTransform, TransformStep,
 };
 use super::expressions::{Expression, OrderBy, Rhs};
 use super::json;
@@ -666,9 +666,12 @@ impl Query {
         // Registered transforms applied so far, and the bilateral ones among them.
         let mut custom_applied = false;
         let mut bilateral: Vec<Arc<CustomTransform>> = Vec::new();
+        // A custom field class's own registrations apply to the untransformed column.
+        let field_class = field.and_then(|f| f.custom).map(|c| c.name);
         for (i, name) in transforms.iter().enumerate() {
-            let Some((expr, next, step)) = transform_step(kind, name, lhs)? else {
-                return Err(kind.unsupported(lookups, i));
+            let class = field_class.filter(|_| i == 0);
+            let Some((expr, next, step)) = transform_step_of(kind, class, name, lhs)? else {
+                return Err(kind.unsupported_of(class, lookups, i));
             };
             match step {
                 TransformStep::Builtin(t) => transform_chain.push(t),
@@ -685,7 +688,8 @@ impl Query {
         }
         let mut lookup_name = last[0].as_str();
         let mut rhs = rhs;
-        if let Some(custom) = find_lookup(kind, None, lookup_name) {
+        let class = field_class.filter(|_| transform_chain.is_empty() && !custom_applied);
+        if let Some(custom) = find_lookup(kind, class, lookup_name) {
             let prep_type = match kind {
                 LhsKind::Field(t) => t,
                 LhsKind::Relation(_) => crate::models::meta::FieldType::IntegerField,
@@ -696,12 +700,18 @@ impl Query {
                 ResolvedRhs::Value(Value::Null) => {
                     return Err(DbError::ValueError("Cannot use None as a query value".to_owned()))
                 }
-                ResolvedRhs::Value(v) if custom.prepares_rhs() => SqlExpr::Param(prep_value(
-                    prep_type,
-                    prep_field.map(|f| f.name).unwrap_or("None"),
-                    prep_field,
-                    v,
-                )?),
+                ResolvedRhs::Value(v) if custom.prepares_rhs() => {
+                    let v = prep_value(
+                        prep_type,
+                        prep_field.map(|f| f.name).unwrap_or("None"),
+                        prep_field,
+                        v,
+                    )?;
+                    SqlExpr::Param(match prep_field.and_then(|f| f.custom) {
+                        Some(c) => c.prep(v)?,
+                        None => v,
+                    })
+                }
                 ResolvedRhs::Value(v) => SqlExpr::Param(v),
                 ResolvedRhs::Expr(e) => e,
                 ResolvedRhs::Query(q) => SqlExpr::Subquery(q),
@@ -737,8 +747,8 @@ impl Query {
         let lookup = match kind.get_lookup(lookup_name) {
             Some(l) => l,
             None => {
-                let Some((expr, next, step)) = transform_step(kind, lookup_name, lhs)? else {
-                    return Err(kind.unsupported(lookups, lookups.len() - 1));
+                let Some((expr, next, step)) = transform_step_of(kind, class, lookup_name, lhs)? else {
+                    return Err(kind.unsupported_of(class, lookups, lookups.len() - 1));
                 };
                 match step {
                     TransformStep::Builtin(t) => transform_chain.push(t),
@@ -773,7 +783,16 @@ impl Query {
             Some(field) if untransformed => (field.name, Some(field)),
             _ => ("None", None),
         };
-        let prep = |v: Value| prep_value(prep_type, prep_name, prep_field, v);
+        // Django's `get_prep_lookup`: the field's `get_prep_value` (a custom field's too),
+        // except for the pattern lookups (`prepare_rhs = False`).
+        let prep_type_only = |v: Value| prep_value(prep_type, prep_name, prep_field, v);
+        let prep = |v: Value| -> Result<Value> {
+            let v = prep_value(prep_type, prep_name, prep_field, v)?;
+            match prep_field.and_then(|f| f.custom) {
+                Some(c) => c.prep(v),
+                None => Ok(v),
+            }
+        };
 
         // `__exact=None` is `IS NULL`; None elsewhere is an error.
         if let ResolvedRhs::Value(Value::Null) = rhs {
@@ -872,7 +891,7 @@ impl Query {
             l if l.is_pattern() || matches!(l, LookupName::Regex | LookupName::IRegex) => match rhs {
                 ResolvedRhs::Value(v) => {
                     let v = if l == LookupName::IExact || l.is_pattern() {
-                        prep(v)?
+                        prep_type_only(v)?
                     } else {
                         v
                     };
