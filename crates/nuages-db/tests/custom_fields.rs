@@ -222,7 +222,7 @@ fn column_type_and_fixtures_come_from_the_base_class() {
     let field = Account::meta().field("secret").unwrap();
     assert_eq!(field.field_type, FieldType::TextField);
     assert_eq!(field.class_name(), "EncryptedTextField");
-    assert!(!Account::meta().field("note").unwrap().custom.is_none());
+    assert!(Account::meta().field("note").unwrap().custom.is_some());
     assert!(Account::meta().field("note").unwrap().null);
     // Fixtures hold the Python value; loading runs to_python (then saving encrypts).
     assert_eq!(
