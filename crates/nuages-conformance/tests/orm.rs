@@ -12,12 +12,8 @@ use std::process::Command;
 
 use serde_json::Value as Json;
 
-/// Specs needing features that are not built yet: an `Exists()` annotation (subqueries
-/// work in `filter`/`update`, not yet in `annotate`).
-const LATER: &[&str] = &[
-    // Exists() annotations (subquery expressions)
-    "ann-exists",
-];
+/// Specs needing features that are not built yet (none at the moment).
+const LATER: &[&str] = &[];
 
 /// MySQL/MariaDB differences that are the database's documented behaviour (Django on
 /// MySQL differs the same way), or known gaps of its driver setup.

@@ -11,6 +11,7 @@ pub mod diffsettings;
 pub mod dumpdata;
 mod fixture_support;
 pub mod flush;
+pub mod inspectdb;
 pub mod loaddata;
 pub mod makemigrations;
 pub mod merge;
@@ -19,6 +20,7 @@ mod migration_support;
 pub mod questioner;
 pub mod showmigrations;
 pub mod sqlmigrate;
+pub mod squashmigrations;
 
 use std::sync::Arc;
 
@@ -33,11 +35,13 @@ pub fn builtins() -> Vec<Arc<dyn Command>> {
         Arc::new(diffsettings::DiffSettings),
         Arc::new(dumpdata::DumpData),
         Arc::new(flush::Flush),
+        Arc::new(inspectdb::InspectDb),
         Arc::new(loaddata::LoadData),
         Arc::new(makemigrations::MakeMigrations),
         Arc::new(migrate::Migrate),
         Arc::new(showmigrations::ShowMigrations),
         Arc::new(flush::SqlFlush),
         Arc::new(sqlmigrate::SqlMigrate),
+        Arc::new(squashmigrations::SquashMigrations),
     ]
 }

@@ -160,7 +160,8 @@ impl DynQuerySet {
         let empty: Vec<Value> = aggregates.iter().map(|a| empty_value(&a.expr)).collect();
         let mut c = Compiler::new(vendor);
         let grouped = matches!(q.group_by, Some(GroupBy::Items(_)));
-        let compiled = if grouped || q.is_sliced() || has_existing || q.distinct {
+        let qualify = q.where_.contains_over_clause();
+        let compiled = if grouped || q.is_sliced() || has_existing || q.distinct || qualify {
             let mut inner = q.clone();
             inner.lock = None;
             if !inner.is_sliced() && inner.distinct_fields.is_empty() {

@@ -95,6 +95,7 @@ impl SqlExpr {
             SqlExpr::Cond(w) => w.group_by_cols(),
             SqlExpr::Wrapped(e, _) => e.group_by_cols(),
             SqlExpr::Case(c) if c.whens.is_empty() => c.default.group_by_cols(),
+            SqlExpr::Window(w) => w.group_by_cols(),
             e if !e.contains_aggregate() => vec![e.clone()],
             SqlExpr::Func(f) => f.args.iter().flat_map(SqlExpr::group_by_cols).collect(),
             SqlExpr::Arith(l, _, r) => {
@@ -126,6 +127,11 @@ impl SqlExpr {
                 r.refs(out);
             }
             SqlExpr::Transform(_, e, _) | SqlExpr::Wrapped(e, _) => e.refs(out),
+            SqlExpr::Window(w) => {
+                w.source.refs(out);
+                w.partition_by.iter().for_each(|p| p.refs(out));
+                w.order_by.iter().for_each(|o| o.expr.refs(out));
+            }
             SqlExpr::Case(c) => {
                 c.whens.iter().for_each(|(_, t)| t.refs(out));
                 c.default.refs(out);
@@ -150,6 +156,7 @@ impl SqlExpr {
                 r.map_cols(f);
             }
             SqlExpr::Transform(_, e, _) | SqlExpr::Wrapped(e, _) => e.map_cols(f),
+            SqlExpr::Window(w) => w.children_mut().into_iter().for_each(|c| c.map_cols(f)),
             SqlExpr::Case(c) => {
                 for (w, t) in c.whens.iter_mut() {
                     w.map_cols(f);
@@ -417,6 +424,7 @@ impl Query {
                 *o,
             )),
             Expression::Star => Ok(SqlExpr::Star),
+            Expression::Window(w) => self.resolve_window(w, reuse),
             other => self.resolve_expression(other, reuse),
         }
     }

@@ -486,6 +486,35 @@ impl Compiler {
         &mut self,
         q: &mut Query,
     ) -> Result<(Vec<(SExpr, bool, Option<NullOrdering>)>, Vec<SqlExpr>, bool)> {
+        let (terms, plain, meta) = self.resolve_ordering(q)?;
+        let mut out = Vec::with_capacity(terms.len());
+        for (e, desc, nulls) in terms {
+            out.push((self.order_expr(q, e.as_ref())?, desc, nulls));
+        }
+        Ok((out, plain, meta))
+    }
+
+    /// One resolved ordering term rendered (`None`: Django's `"?"`).
+    pub(crate) fn order_expr(&mut self, q: &Query, e: Option<&SqlExpr>) -> Result<SExpr> {
+        Ok(match e {
+            Some(e) => self.expr(q, e)?,
+            None if self.vendor == Vendor::MySql => SExpr::cust("RAND()"),
+            None => SExpr::cust("RANDOM()"),
+        })
+    }
+
+    /// The ordering of `q` resolved (adding joins to `q`) but not rendered: each term's
+    /// expression (`None` for random), direction and NULLs placement; the expressions
+    /// that join the GROUP BY; whether it is the model's `Meta.ordering`.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn resolve_ordering(
+        &mut self,
+        q: &mut Query,
+    ) -> Result<(
+        Vec<(Option<SqlExpr>, bool, Option<NullOrdering>)>,
+        Vec<SqlExpr>,
+        bool,
+    )> {
         let mut meta_ordering = false;
         let terms: Vec<OrderTerm> = if !q.order_by.is_empty() {
             q.order_by.clone()
@@ -503,14 +532,7 @@ impl Compiler {
         let mut plain = Vec::new();
         for t in &terms {
             match t {
-                OrderTerm::Random => {
-                    let f = if self.vendor == Vendor::MySql {
-                        "RAND()"
-                    } else {
-                        "RANDOM()"
-                    };
-                    out.push((SExpr::cust(f), false, None));
-                }
+                OrderTerm::Random => out.push((None, false, None)),
                 OrderTerm::Expr(o) => {
                     let mut resolved = Vec::new();
                     match &o.expr {
@@ -564,7 +586,7 @@ impl Compiler {
                         } else {
                             None
                         };
-                        out.push((self.expr(q, &expr)?, desc, nulls));
+                        out.push((Some(expr), desc, nulls));
                     }
                 }
             }
@@ -593,6 +615,10 @@ impl Compiler {
     pub(crate) fn select(&mut self, q: &Query, mode: SelectMode) -> Result<Option<SelectStatement>> {
         if q.combinator.is_some() {
             return super::combinators::compile(self, q, mode);
+        }
+        if q.where_.contains_over_clause() {
+            // A filter against a window: Django's `get_qualify_sql`.
+            return super::qualify::compile(self, q, mode);
         }
         let col_aliases = std::mem::take(&mut self.with_col_aliases);
         let mut q = q.clone();
@@ -625,6 +651,7 @@ impl Compiler {
         let mut stmt = SQuery::select();
         let mut selected: Vec<SExpr> = Vec::new();
         let mut entries: Vec<super::render::SelectEntry> = Vec::new();
+        let mut related_entries: Vec<super::render::SelectEntry> = Vec::new();
         match mode {
             SelectMode::Count => {
                 stmt.expr_as(SExpr::cust("COUNT(*)"), Alias::new("__count"));
@@ -671,8 +698,11 @@ impl Compiler {
                         None => stmt.expr(e),
                     };
                 }
-                // select_related columns and the prefetch column (query/related.rs).
+                // select_related columns and the prefetch column (query/related.rs);
+                // grouped like the rest of the select list (Django's `get_group_by`
+                // walks the whole select, related klass columns included).
                 for e in super::related::extra_columns(&mut q)? {
+                    related_entries.push((e.clone(), None));
                     let e = self.expr(&q, &e)?;
                     selected.push(e.clone());
                     stmt.expr(e);
@@ -690,6 +720,7 @@ impl Compiler {
         let group_by = if mode == SelectMode::Count {
             Vec::new()
         } else {
+            entries.extend(related_entries);
             self.group_by(&q, &entries, &order_exprs, having_part.as_ref(), meta_ordering)?
         };
         self.add_from_and_joins(&q, &mut stmt);

@@ -56,6 +56,8 @@ pub enum Expression {
     Subquery(Box<super::subqueries::Subquery>),
     /// Django's `Exists(queryset)`, negated with `!` (see [`Exists`](super::Exists)).
     Exists(Box<super::subqueries::Exists>),
+    /// Django's `Window(expression, ...)` (see [`Window`](super::Window)).
+    Window(Box<super::window::Window>),
 }
 
 impl Expression {

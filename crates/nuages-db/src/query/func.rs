@@ -211,6 +211,9 @@ pub struct Func {
     pub(crate) int_args: &'static [usize],
     /// Backends that refuse the function (Django's `NotSupportedError`), with the message.
     pub(crate) not_supported: Vec<(Vendor, Cow<'static, str>)>,
+    /// Django's `window_compatible`: usable as a [`Window`](super::Window)'s expression
+    /// (aggregates always are).
+    pub(crate) window_compatible: bool,
 }
 
 impl Func {
@@ -234,7 +237,15 @@ impl Func {
             check: None,
             int_args: &[],
             not_supported: Vec::new(),
+            window_compatible: false,
         }
+    }
+
+    /// Django's `window_compatible = True`: the function may be the expression of a
+    /// [`Window`](super::Window) (a custom window function).
+    pub fn window_compatible(mut self) -> Func {
+        self.window_compatible = true;
+        self
     }
 
     /// The Django class name shown in messages (`Cannot compute Sum('n')`).

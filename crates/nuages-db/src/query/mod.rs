@@ -45,6 +45,7 @@ mod model_qs;
 pub(crate) mod names;
 mod prefetch;
 mod q;
+mod qualify;
 #[allow(clippy::module_inception)]
 mod query;
 mod queryset;
@@ -60,6 +61,7 @@ mod tests;
 #[cfg(test)]
 mod tests_agg;
 pub mod typed;
+pub mod window;
 
 pub use aggregation::AggregateSql;
 pub use annotated::Annotated;
@@ -80,3 +82,4 @@ pub use query::Query;
 pub use queryset::{DynQuerySet, RowsKind};
 pub use related::{ModelObject, ObjectParts};
 pub use subqueries::{Exists, OuterRef, OuterRefTarget, Subquery};
+pub use window::{RowRange, ValueRange, Window, WindowFrame, WindowFrameExclusion, WindowOrder};

@@ -23,6 +23,7 @@ impl Compiler {
     pub(crate) fn expr_other(&mut self, q: &Query, e: &SqlExpr) -> Result<SExpr> {
         Ok(match e {
             SqlExpr::Func(f) => self.func(q, f)?,
+            SqlExpr::Window(w) => self.window(q, w)?,
             SqlExpr::Case(c) => {
                 let mut parts = Vec::new();
                 let mut args = Vec::new();
@@ -142,10 +143,16 @@ impl Compiler {
         for (i, a) in f.args.iter().enumerate() {
             let e = self.expr(q, a)?;
             let int_param = matches!(a, SqlExpr::Param(Value::Int(_))) && f.def.int_args.contains(&i);
-            out.push(if int_param && self.vendor == Vendor::Postgres {
-                self.template("{}::integer", vec![e])
-            } else {
-                e
+            out.push(match a {
+                // MariaDB/MySQL take only literal offsets in LAG/LEAD/NTH_VALUE (Django
+                // interpolates them there); the value is a checked integer, not text.
+                SqlExpr::Param(Value::Int(n))
+                    if int_param && f.def.window_compatible && self.vendor == Vendor::MySql =>
+                {
+                    SExpr::cust(n.to_string())
+                }
+                _ if int_param && self.vendor == Vendor::Postgres => self.template("{}::integer", vec![e]),
+                _ => e,
             });
         }
         Ok(out)

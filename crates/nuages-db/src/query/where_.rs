@@ -54,6 +54,8 @@ pub(crate) enum SqlExpr {
     Wrapped(Box<SqlExpr>, OutputField),
     /// `*` (`Count("*")`).
     Star,
+    /// A resolved `Window(...)` (`query/window.rs`).
+    Window(Box<super::window::ResolvedWindow>),
     /// A selected column named by its alias (`ORDER BY "n"`, or the outer query of an
     /// aggregation over a subquery); Django's `Ref`.
     Ref(String, Option<OutputField>),
@@ -73,6 +75,7 @@ impl SqlExpr {
             | SqlExpr::Case(_)
             | SqlExpr::Cond(_)
             | SqlExpr::Wrapped(..)
+            | SqlExpr::Window(_)
             | SqlExpr::Ref(..) => self.output_field().map(|o| o.ty),
             SqlExpr::Arith(l, op, r) => {
                 let (lt, rt) = (l.output_type(), r.output_type());
@@ -105,6 +108,7 @@ impl SqlExpr {
         match self {
             SqlExpr::Func(f) => f.output,
             SqlExpr::Case(c) => c.output,
+            SqlExpr::Window(w) => w.output,
             SqlExpr::Cond(_) => Some(OutputField::new(FieldType::BooleanField)),
             SqlExpr::Wrapped(_, o) => Some(*o),
             SqlExpr::Ref(_, o) => *o,
@@ -147,6 +151,7 @@ impl SqlExpr {
                 v.push(&mut c.default);
                 v
             }
+            SqlExpr::Window(w) => w.children_mut(),
             SqlExpr::Cond(_) | SqlExpr::Star | SqlExpr::Ref(..) => Vec::new(),
             SqlExpr::Col { .. }
             | SqlExpr::OuterCol { .. }

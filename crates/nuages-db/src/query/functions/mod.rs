@@ -29,6 +29,7 @@ pub mod comparison;
 pub mod datetime;
 pub mod math;
 pub mod text;
+pub mod window;
 
 pub use comparison::{Cast, Coalesce, Greatest, Least, NullIf};
 pub use datetime::{
@@ -43,6 +44,10 @@ pub use math::{
 pub use text::{
     Concat, LPad, LTrim, Left, Length, Lower, RPad, RTrim, Repeat, Replace, Reverse, Right, StrIndex, Substr,
     Trim, Upper, MD5, SHA1, SHA224, SHA256, SHA384, SHA512,
+};
+pub use window::{
+    CumeDist, DenseRank, FirstValue, Lag, LastValue, Lead, NTile, NthValue, Ntile, PercentRank, Rank,
+    RowNumber,
 };
 
 use sea_query::Expr as SExpr;
