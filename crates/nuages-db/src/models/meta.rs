@@ -48,6 +48,17 @@ pub enum FieldType {
     ForeignKey,
     OneToOneField,
     ManyToManyField,
+    /// `django.contrib.postgres` fields (PostgreSQL only; other backends refuse them
+    /// with `NotSupportedError`). `ArrayField`'s element type is [`Field::base_field`].
+    ArrayField,
+    IntegerRangeField,
+    BigIntegerRangeField,
+    DecimalRangeField,
+    DateRangeField,
+    DateTimeRangeField,
+    SearchVectorField,
+    /// The output type of `SearchQuery` (not a model field).
+    SearchQueryField,
 }
 
 impl FieldType {
@@ -81,6 +92,14 @@ impl FieldType {
             FieldType::ForeignKey => "ForeignKey",
             FieldType::OneToOneField => "OneToOneField",
             FieldType::ManyToManyField => "ManyToManyField",
+            FieldType::ArrayField => "ArrayField",
+            FieldType::IntegerRangeField => "IntegerRangeField",
+            FieldType::BigIntegerRangeField => "BigIntegerRangeField",
+            FieldType::DecimalRangeField => "DecimalRangeField",
+            FieldType::DateRangeField => "DateRangeField",
+            FieldType::DateTimeRangeField => "DateTimeRangeField",
+            FieldType::SearchVectorField => "SearchVectorField",
+            FieldType::SearchQueryField => "SearchQueryField",
         }
     }
 
@@ -286,6 +305,10 @@ pub struct Field {
     /// A custom field class (Django's `Field` subclass) with its conversions; the
     /// `field_type` is then its base class.
     pub custom: Option<&'static super::custom::CustomField>,
+    /// `ArrayField(base_field)`: the element field (PostgreSQL).
+    pub base_field: Option<&'static Field>,
+    /// `ArrayField(size=)`: the declared length (PostgreSQL does not enforce it).
+    pub size: Option<u32>,
 }
 
 impl Field {
@@ -316,6 +339,8 @@ impl Field {
             db_comment: None,
             relation: None,
             custom: None,
+            base_field: None,
+            size: None,
         }
     }
 
@@ -333,6 +358,19 @@ impl Field {
             Some(c) => c.name,
             None => self.field_type.name(),
         }
+    }
+
+    /// `ArrayField(base_field)`: makes this an array of `base` (its name is not used).
+    pub const fn base_field(mut self, base: &'static Field) -> Field {
+        self.field_type = FieldType::ArrayField;
+        self.base_field = Some(base);
+        self
+    }
+
+    /// `ArrayField(size=)`.
+    pub const fn size(mut self, size: u32) -> Field {
+        self.size = Some(size);
+        self
     }
 
     /// Marks the field as the primary key (which implies unique).
@@ -388,6 +426,39 @@ pub struct ModelMeta {
     pub default_related_name: Option<&'static str>,
     pub get_latest_by: &'static [&'static str],
     pub db_table_comment: Option<&'static str>,
+    /// `GenericForeignKey`s (Django's private fields): no column, described by the two
+    /// concrete fields they combine.
+    pub generic_foreign_keys: &'static [GenericForeignKeyMeta],
+    /// `GenericRelation`s: the reverse side of another model's generic foreign key,
+    /// declared on the target (no column either).
+    pub generic_relations: &'static [GenericRelationMeta],
+}
+
+/// A `GenericForeignKey(ct_field, fk_field)`: the `content_type` foreign key and the
+/// `object_id` field that together point at a row of any model.
+#[derive(Debug, Clone, Copy)]
+pub struct GenericForeignKeyMeta {
+    /// The attribute name (`content_object`).
+    pub name: &'static str,
+    /// The foreign key to `ContentType` (`content_type`).
+    pub ct_field: &'static str,
+    /// The field holding the related object's primary key (`object_id`).
+    pub fk_field: &'static str,
+}
+
+/// A `GenericRelation(to, object_id_field, content_type_field, related_query_name)`.
+#[derive(Debug, Clone, Copy)]
+pub struct GenericRelationMeta {
+    /// The attribute and lookup name (`votes`).
+    pub name: &'static str,
+    /// The model holding the generic foreign key (`Vote`).
+    pub to: fn() -> &'static ModelMeta,
+    /// `object_id_field` on `to`.
+    pub object_id_field: &'static str,
+    /// `content_type_field` on `to`.
+    pub content_type_field: &'static str,
+    /// `related_query_name`: the lookup from `to` back to this model.
+    pub related_query_name: Option<&'static str>,
 }
 
 impl ModelMeta {
@@ -416,6 +487,8 @@ impl ModelMeta {
             default_related_name: None,
             get_latest_by: &[],
             db_table_comment: None,
+            generic_foreign_keys: &[],
+            generic_relations: &[],
         }
     }
 
@@ -444,5 +517,15 @@ impl ModelMeta {
     /// [`Model::from_db`](crate::Model::from_db).
     pub fn concrete_fields(&self) -> impl Iterator<Item = &'static Field> {
         self.fields.iter().filter(|f| f.is_concrete())
+    }
+
+    /// A `GenericRelation` declared on this model, by name.
+    pub fn generic_relation(&self, name: &str) -> Option<&'static GenericRelationMeta> {
+        self.generic_relations.iter().find(|g| g.name == name)
+    }
+
+    /// A `GenericForeignKey` of this model, by name.
+    pub fn generic_foreign_key(&self, name: &str) -> Option<&'static GenericForeignKeyMeta> {
+        self.generic_foreign_keys.iter().find(|g| g.name == name)
     }
 }

@@ -83,6 +83,8 @@ pub trait FieldKind {
     /// The custom field class of the type ([`CustomField`](super::custom::CustomField)):
     /// `FIELD_TYPE` is then its base class.
     const CUSTOM: Option<&'static super::custom::CustomField> = None;
+    /// `ArrayField`'s element field (`Vec<i32>`: an `IntegerField`).
+    const BASE_FIELD: Option<&'static crate::models::meta::Field> = None;
 }
 
 macro_rules! field_kind {
@@ -124,6 +126,7 @@ impl<T: FieldKind> FieldKind for Option<T> {
     const CHOICES: &'static [Choice] = T::CHOICES;
     const MAX_LENGTH: Option<u32> = T::MAX_LENGTH;
     const CUSTOM: Option<&'static super::custom::CustomField> = T::CUSTOM;
+    const BASE_FIELD: Option<&'static crate::models::meta::Field> = T::BASE_FIELD;
 }
 
 /// The `Positive*` variant of an integer field class (`positive` attribute); other classes

@@ -205,6 +205,12 @@ fn builder(meta: &'static ModelMeta) -> Result<&'static ModelBuilder> {
         })
 }
 
+/// Builds the typed instance of a [`ModelObject`] of any registered model (an `Arc<M>`),
+/// for relations whose model is only known at run time (generic foreign keys).
+pub(crate) fn build_any(object: ModelObject) -> Result<Arc<dyn Any + Send + Sync>> {
+    (builder(object.meta())?.one)(object)
+}
+
 fn no_state(owner: &ModelMeta, name: &str) -> DbError {
     DbError::TypeError(format!(
         "{} instances cannot hold the related '{name}': the model needs a `ModelState` field \

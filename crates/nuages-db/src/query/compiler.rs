@@ -848,8 +848,20 @@ impl Compiler {
                 continue;
             }
             let parent = &q.joins[j.parent];
-            let on = col(&parent.alias, j.from_col)
+            let mut on = col(&parent.alias, j.from_col)
                 .equals((Alias::new(j.alias.clone()), Alias::new(j.to_col.clone())));
+            if let Some(x) = &j.extra {
+                // AND <generic side>.content_type_id IN (SELECT id FROM django_content_type
+                // WHERE app_label = %s AND model = %s): the id of the owner's content type.
+                let side = if x.on_child { &j.alias } else { &parent.alias };
+                let ct = crate::contrib::contenttypes::ContentType::meta_static();
+                let mut sub = SQuery::select();
+                sub.column(Alias::new(ct.pk().column))
+                    .from(Alias::new(ct.db_table))
+                    .and_where(SExpr::col(Alias::new("app_label")).eq(x.app_label))
+                    .and_where(SExpr::col(Alias::new("model")).eq(x.model));
+                on = on.and(col(side, x.column).in_subquery(sub));
+            }
             let kind = if j.join_type == JoinType::LeftOuter {
                 SJoin::LeftJoin
             } else {

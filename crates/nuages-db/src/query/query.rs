@@ -44,6 +44,8 @@ pub(crate) struct Join {
     pub join_type: JoinType,
     pub nullable: bool,
     pub refcount: usize,
+    /// A generic relation's content type condition (Django's extra restriction).
+    pub extra: Option<names::GenericRestriction>,
 }
 
 impl Join {
@@ -52,6 +54,7 @@ impl Join {
             && self.parent == other.parent
             && self.from_col == other.from_col
             && self.to_col == other.to_col
+            && self.extra == other.extra
     }
 }
 
@@ -191,6 +194,7 @@ impl Query {
                 join_type: JoinType::Base,
                 nullable: false,
                 refcount: 1,
+                extra: None,
             }],
             where_: WhereNode::and(),
             order_by: Vec::new(),
@@ -340,6 +344,7 @@ impl Query {
                 join_type: JoinType::Inner,
                 nullable: if p.direct { p.nullable } else { true },
                 refcount: 0,
+                extra: p.extra,
             };
             alias = self.join(join, p.m2m, reuse);
             joins.push(alias);
@@ -669,6 +674,12 @@ impl Query {
         // A custom field class's own registrations apply to the untransformed column.
         let field_class = field.and_then(|f| f.custom).map(|c| c.name);
         for (i, name) in transforms.iter().enumerate() {
+            if let LhsKind::Field(t) = kind {
+                // django.contrib.postgres's transforms (array index, slice, len, ranges).
+                if let Some((e, out)) = crate::contrib::postgres::lookups::transform(t, name, &lhs) {
+                    return self.build_lookup(&lookups[i + 1..], e, LhsKind::Field(out), None, rhs);
+                }
+            }
             let class = field_class.filter(|_| i == 0);
             let Some((expr, next, step)) = transform_step_of(kind, class, name, lhs)? else {
                 return Err(kind.unsupported_of(class, lookups, i));
@@ -722,6 +733,15 @@ impl Query {
                 }
             };
             return custom.condition(lhs, apply_bilateral(&bilateral, rhs)?);
+        }
+        if let LhsKind::Field(t) = kind {
+            // django.contrib.postgres's lookups (search, arrays, ranges).
+            if let Some(node) = crate::contrib::postgres::lookups::build(t, &last[0], &lhs, &rhs)? {
+                return Ok(node);
+            }
+            if let Some((e, out)) = crate::contrib::postgres::lookups::transform(t, &last[0], &lhs) {
+                return self.build_lookup(&[], e, LhsKind::Field(out), None, rhs);
+            }
         }
         if let LhsKind::Field(crate::models::meta::FieldType::JSONField) = kind {
             if !json::is_json_lookup(lookup_name) && kind.get_lookup(lookup_name).is_none() {
@@ -1151,7 +1171,7 @@ impl Query {
 
 /// A right-hand side after its expressions are resolved but before values are prepared.
 #[derive(Debug)]
-pub(super) enum ResolvedRhs {
+pub(crate) enum ResolvedRhs {
     Value(Value),
     Expr(SqlExpr),
     List(Vec<ResolvedRhs>),
