@@ -43,6 +43,7 @@ mod json;
 pub(crate) mod lookups;
 mod model_qs;
 pub(crate) mod names;
+mod pk_get;
 mod prefetch;
 mod q;
 mod qualify;
