@@ -323,6 +323,8 @@ pub struct FieldOpts {
     pub auto: bool,
     /// `flatten`: the field embeds an abstract base model.
     pub flatten: bool,
+    /// `symmetrical` of a many-to-many field to the model itself (default true).
+    pub symmetrical: Option<bool>,
     /// `parent_link`: the field embeds the multi-table parent (Django's
     /// `OneToOneField(parent_link=True)`, the `<parent>_ptr`).
     pub parent_link: bool,
@@ -441,6 +443,7 @@ impl FieldOpts {
                     "one_to_one" => o.one_to_one = bool_value(&meta)?,
                     "auto" => o.auto = bool_value(&meta)?,
                     "flatten" => o.flatten = bool_value(&meta)?,
+                    "symmetrical" => o.symmetrical = Some(bool_value(&meta)?),
                     "parent_link" => o.parent_link = bool_value(&meta)?,
                     "db_constraint" => o.db_constraint = Some(bool_value(&meta)?),
                     "text" => o.text_kind = Some(TextKind::Text),
@@ -499,7 +502,7 @@ impl FieldOpts {
                              db_column, default, blank, choices, validators, verbose_name, help_text, editable, \
                              auto_now, auto_now_add, db_comment, primary_key, max_digits, decimal_places, text, \
                              email, slug, url, positive, related_name, related_query_name, on_delete, to_field, \
-                             db_constraint, through, db_table, one_to_one, auto, flatten, parent_link)"
+                             db_constraint, through, db_table, one_to_one, auto, flatten, symmetrical, parent_link)"
                         )))
                     }
                 }

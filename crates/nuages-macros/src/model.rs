@@ -451,6 +451,26 @@ fn analyse_field(model: &ModelOpts, model_ident: &Ident, f: &syn::Field) -> Resu
             _ => Kind::Plain,
         }
     };
+    let mut opts = opts;
+    match &kind {
+        // Django's ManyToManyField("self"): symmetrical unless told otherwise, and then
+        // with the hidden reverse name `<name>_rel_+` (no reverse accessor or lookup).
+        Kind::ManyToMany { target } if is_named(target, &model_ident.to_string()) => {
+            let symmetrical = opts.symmetrical.unwrap_or(true);
+            opts.symmetrical = Some(symmetrical);
+            if symmetrical {
+                opts.related_name = Some(syn::LitStr::new(&format!("{name}_rel_+"), ident.span()));
+            }
+        }
+        Kind::ManyToMany { .. } => {}
+        _ if opts.symmetrical.is_some() => {
+            return err(
+                &ident,
+                "symmetrical applies to a ManyToManyField to the model itself",
+            );
+        }
+        _ => {}
+    }
     if name.contains("__") {
         return err(&ident, "Field names must not contain \"__\".");
     }
@@ -678,7 +698,9 @@ pub fn field_tokens(m: &ModelInfo, f: &FieldInfo, default_fn: Option<&Ident>) ->
             };
             let db_table = opt_str(&o.db_table);
             let db_constraint = o.db_constraint.unwrap_or(true);
+            let symmetrical = o.symmetrical.unwrap_or(false);
             quote!(::core::option::Option::Some(#meta::Relation {
+                symmetrical: #symmetrical,
                 related_name: #related_name,
                 related_query_name: #related_query_name,
                 through: #through,
@@ -687,6 +709,13 @@ pub fn field_tokens(m: &ModelInfo, f: &FieldInfo, default_fn: Option<&Ident>) ->
                 ..#meta::Relation::new(#meta::RelationKind::ManyToMany, <#target as #k::Model>::meta)
             }))
         }
+    };
+    let custom = match f.kind {
+        Kind::Plain if !f.auto => {
+            let base = kind_of(ty);
+            quote!(#base::CUSTOM)
+        }
+        _ => quote!(::core::option::Option::None),
     };
     let base_field = match f.kind {
         Kind::Plain => {
@@ -717,6 +746,7 @@ pub fn field_tokens(m: &ModelInfo, f: &FieldInfo, default_fn: Option<&Ident>) ->
         help_text: #help_text,
         db_comment: #db_comment,
         relation: #relation,
+        custom: #custom,
         ..#meta::Field::new(#name, #field_type)
     }))
 }

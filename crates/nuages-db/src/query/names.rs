@@ -116,7 +116,10 @@ fn reverse_map() -> &'static HashMap<usize, Vec<ReverseRel>> {
             }
             for field in model.local_fields() {
                 let Some(rel) = field.relation else { continue };
-                if rel.related_name.is_some_and(|n| n.ends_with('+')) {
+                // Hidden relations (`related_name` ending in `+`) stay resolvable by their
+                // internal name, as in Django's `fields_map` (a symmetrical relation's
+                // manager queries through `<name>_rel_+`); they are not offered as choices.
+                if rel.related_name == Some("+") {
                     continue;
                 }
                 let target = (rel.to)().concrete_model();
@@ -196,7 +199,12 @@ pub(crate) fn field_choices(meta: &'static ModelMeta) -> Vec<&'static str> {
     }
     let mut m = Some(meta);
     while let Some(opts) = m {
-        names.extend(reverse_relations(opts).iter().map(|r| r.name));
+        names.extend(
+            reverse_relations(opts)
+                .iter()
+                .map(|r| r.name)
+                .filter(|n| !n.ends_with('+')),
+        );
         m = opts.parent_meta();
     }
     names.extend(generic_names(meta));
