@@ -129,6 +129,7 @@ Available subcommands:
     showmigrations
     sqlflush
     sqlmigrate
+    squashmigrations
 ";
 
 #[tokio::test]
@@ -148,7 +149,7 @@ async fn help_lists_commands_grouped_by_app() {
         (code, out.as_str()),
         (
             0,
-            "check\ncollectstatic\ndbshell\ndiffsettings\ndumpdata\nflush\ngreet\nloaddata\nmakemigrations\nmigrate\nseed_books\nshowmigrations\nsqlflush\nsqlmigrate\n"
+            "check\ncollectstatic\ndbshell\ndiffsettings\ndumpdata\nflush\ngreet\nloaddata\nmakemigrations\nmigrate\nseed_books\nshowmigrations\nsqlflush\nsqlmigrate\nsquashmigrations\n"
         )
     );
     let (_, out, _) = run(apps(), &["bookstore-admin", "help"]).await;

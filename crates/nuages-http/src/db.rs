@@ -244,3 +244,26 @@ pub fn call_atomic(
         }
     })
 }
+
+/// With DEBUG on: runs the view capturing its SQL statements (`nuages_db::capture`) and
+/// leaves them on the request as [`crate::debug::RequestQueries`], which the technical
+/// 500 page lists ("SQL queries of the request").
+pub fn capture_for_debug(
+    request: HttpRequest,
+    call: crate::handler::BoxFuture<crate::handler::ViewResult>,
+) -> crate::handler::BoxFuture<crate::handler::ViewResult> {
+    Box::pin(async move {
+        let (result, queries) = nuages_db::capture::capture_queries(call).await;
+        let records = queries
+            .into_iter()
+            .map(|q| crate::debug::QueryRecord {
+                params: format!("{:?}", q.params),
+                alias: q.alias,
+                sql: q.sql,
+                duration: q.duration,
+            })
+            .collect();
+        request.set_ext(crate::debug::RequestQueries(records));
+        result
+    })
+}

@@ -165,6 +165,24 @@ pub fn safe_settings(request: &HttpRequest) -> Vec<(String, String)> {
     out
 }
 
+/// One SQL statement a request ran, for the technical 500 page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryRecord {
+    /// The database alias.
+    pub alias: String,
+    /// The SQL with the dialect's placeholders.
+    pub sql: String,
+    /// The bound parameters, as the query log prints them.
+    pub params: String,
+    /// How long the database took.
+    pub duration: std::time::Duration,
+}
+
+/// The SQL statements the view ran, kept in the request's extensions with DEBUG on (the
+/// `db` feature captures them around the view) so the technical 500 page can list them.
+#[derive(Debug, Clone, Default)]
+pub struct RequestQueries(pub Vec<QueryRecord>);
+
 /// The DEBUG 500 page (also used with status 400 for `SuspiciousOperation`).
 pub fn technical_500(request: &HttpRequest, err: &HttpError, status: u16) -> HttpResponse {
     let class = err.class_name();
@@ -188,7 +206,30 @@ pub fn technical_500(request: &HttpRequest, err: &HttpError, status: u16) -> Htt
         );
         source = cause.source();
     }
-    body.push_str("  </table>\n</div>\n<div id=\"requestinfo\">\n  <h2>Request information</h2>\n  <h3>GET</h3>\n  <table>\n");
+    body.push_str("  </table>\n</div>\n");
+    if let HttpError::Template(template_err) = err {
+        template_sections(&mut body, template_err);
+    }
+    if let Some(queries) = request.ext::<RequestQueries>() {
+        let _ = writeln!(
+            body,
+            "<div id=\"sql\">\n  <h2>SQL queries of the request ({})</h2>\n  <table>\n    <tr><th>#</th><th>Alias</th><th>Time (ms)</th><th>SQL</th><th>Params</th></tr>",
+            queries.0.len()
+        );
+        for (i, q) in queries.0.iter().enumerate() {
+            let _ = writeln!(
+                body,
+                "    <tr><td>{}</td><td>{}</td><td>{:.3}</td><td><pre>{}</pre></td><td><pre>{}</pre></td></tr>",
+                i + 1,
+                escape(&q.alias),
+                q.duration.as_secs_f64() * 1000.0,
+                escape(&q.sql),
+                escape(&q.params)
+            );
+        }
+        body.push_str("  </table>\n</div>\n");
+    }
+    body.push_str("<div id=\"requestinfo\">\n  <h2>Request information</h2>\n  <h3>GET</h3>\n  <table>\n");
     for (k, v) in request.GET().items() {
         let _ = writeln!(
             body,
@@ -235,4 +276,66 @@ pub fn technical_500(request: &HttpRequest, err: &HttpError, status: u16) -> Htt
         StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
         body,
     )
+}
+
+/// Django's "Template-loader postmortem" (for `TemplateDoesNotExist`) and "Error during
+/// template rendering" sections of the technical 500 page. The excerpt comes from the
+/// error's `template_debug` (a debug engine's errors); a syntax error from an engine
+/// without debug still shows its one source line.
+fn template_sections(body: &mut String, err: &nuages_template::TemplateError) {
+    use nuages_template::TemplateError;
+    if let TemplateError::TemplateDoesNotExist { tried, .. } = err.cause() {
+        body.push_str("<div id=\"template-not-exist\">\n    <h2>Template-loader postmortem</h2>\n");
+        if tried.is_empty() {
+            body.push_str(
+                "    <p>No templates were found because your 'TEMPLATES' setting is not configured.</p>\n",
+            );
+        } else {
+            body.push_str("    <p class=\"append-bottom\">Django tried loading these templates, in this order:</p>\n    <p class=\"postmortem-section\">Using engine <code>django</code>:</p>\n    <ul>\n");
+            for attempt in tried {
+                let _ = writeln!(body, "        <li>{}</li>", escape(attempt));
+            }
+            body.push_str("    </ul>\n");
+        }
+        body.push_str("</div>\n");
+    }
+    if let Some(info) = err.template_debug() {
+        let _ = write!(
+            body,
+            "<div id=\"template\">\n   <h2>Error during template rendering</h2>\n   <p>In template <code>{}</code>, error at line <strong>{}</strong></p>\n   <h3>{}</h3>\n   <table class=\"source{}{}\">\n",
+            escape(&info.name),
+            info.line,
+            escape(&info.message),
+            if info.top > 0 { " cut-top" } else { "" },
+            if info.bottom != info.total { " cut-bottom" } else { "" },
+        );
+        for (num, text) in &info.source_lines {
+            if *num == info.line {
+                let _ = writeln!(
+                    body,
+                    "   <tr class=\"error\"><th>{num}</th>\n     <td>{}<span class=\"specific\">{}</span>{}</td>\n   </tr>",
+                    escape(&info.before),
+                    escape(&info.during),
+                    escape(&info.after)
+                );
+            } else {
+                let _ = writeln!(
+                    body,
+                    "      <tr><th>{num}</th>\n      <td>{}</td></tr>",
+                    escape(text)
+                );
+            }
+        }
+        body.push_str("   </table>\n</div>\n");
+    } else if let Some(loc) = err.location() {
+        let _ = write!(
+            body,
+            "<div id=\"template\">\n   <h2>Error during template rendering</h2>\n   <p>In template <code>{}</code>, error at line <strong>{}</strong></p>\n   <h3>{}</h3>\n   <table class=\"source\">\n   <tr class=\"error\"><th>{}</th>\n     <td>{}</td>\n   </tr>\n   </table>\n</div>\n",
+            escape(loc.template_name.as_deref().unwrap_or("<unknown source>")),
+            loc.line,
+            escape(&err.to_string()),
+            loc.line,
+            escape(&loc.source_line)
+        );
+    }
 }

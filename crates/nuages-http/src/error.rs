@@ -58,9 +58,11 @@ pub enum HttpError {
     /// A failure reading or writing a file or socket.
     #[error("{0}")]
     Io(#[from] std::io::Error),
-    /// A template could not be loaded or rendered.
+    /// A template could not be loaded, parsed or rendered (`TemplateSyntaxError`,
+    /// `TemplateDoesNotExist`, or what a filter or tag raised). A debug engine's errors
+    /// carry the template excerpt the technical 500 page shows.
     #[error("{0}")]
-    Template(String),
+    Template(nuages_template::TemplateError),
     /// Any other error raised by a view (an uncaught exception in Django): a 500.
     #[error("{0}")]
     Other(Box<dyn std::error::Error + Send + Sync>),
@@ -93,7 +95,16 @@ impl HttpError {
             HttpError::EmptyPage(_) => "EmptyPage",
             HttpError::PageNotAnInteger(_) => "PageNotAnInteger",
             HttpError::Io(_) => "OSError",
-            HttpError::Template(_) => "TemplateError",
+            HttpError::Template(e) => match e.class_name() {
+                "TemplateSyntaxError" => "TemplateSyntaxError",
+                "TemplateDoesNotExist" => "TemplateDoesNotExist",
+                "VariableDoesNotExist" => "VariableDoesNotExist",
+                "NoReverseMatch" => "NoReverseMatch",
+                "TypeError" => "TypeError",
+                "ValueError" => "ValueError",
+                "RecursionError" => "RecursionError",
+                _ => "Exception",
+            },
             HttpError::Other(_) => "Exception",
         }
     }
@@ -109,6 +120,12 @@ impl HttpError {
     /// Wraps any error as an uncaught exception (a 500).
     pub fn other(err: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> HttpError {
         HttpError::Other(err.into())
+    }
+}
+
+impl From<nuages_template::TemplateError> for HttpError {
+    fn from(err: nuages_template::TemplateError) -> Self {
+        HttpError::Template(err)
     }
 }
 

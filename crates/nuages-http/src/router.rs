@@ -223,10 +223,17 @@ impl Router {
         #[cfg(feature = "db")]
         {
             let aliases = crate::db::atomic_aliases(&self.conf.settings, view);
-            if !aliases.is_empty() {
-                return crate::db::call_atomic(aliases, view.clone(), request);
+            let call = if aliases.is_empty() {
+                view.call(request.clone())
+            } else {
+                crate::db::call_atomic(aliases, view.clone(), request.clone())
+            };
+            if self.conf.settings.debug {
+                return crate::db::capture_for_debug(request, call);
             }
+            call
         }
+        #[cfg(not(feature = "db"))]
         view.call(request)
     }
 

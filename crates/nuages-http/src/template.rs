@@ -35,7 +35,7 @@ use crate::request::HttpRequest;
 use crate::response::HttpResponse;
 
 fn template_error(e: TemplateError) -> HttpError {
-    HttpError::Template(e.to_string())
+    HttpError::Template(e)
 }
 
 /// `{% url %}` through the installed URLconf (the last `Router` created).
@@ -205,7 +205,10 @@ pub fn context_from<T: serde::Serialize + ?Sized>(data: &T) -> Result<IndexMap<S
     match Value::from_serialize(data).map_err(template_error)? {
         Value::Dict(d) => Ok(Arc::try_unwrap(d).unwrap_or_else(|d| (*d).clone())),
         Value::None => Ok(IndexMap::new()),
-        _ => Err(HttpError::Template("context must be a dict".to_owned())),
+        other => Err(HttpError::Template(TemplateError::TypeError(format!(
+            "context must be a dict rather than {}.",
+            other.type_name()
+        )))),
     }
 }
 

@@ -477,3 +477,158 @@ async fn csrf_reason_strings() {
         .await;
     assert_eq!(r.status, 200);
 }
+
+/// Django's "Template error" section of the technical 500 page: a debug engine's syntax
+/// and render errors show the template name, line, excerpt with the error marked, and
+/// the message; production shows the plain page.
+#[tokio::test]
+async fn technical_500_shows_the_template_excerpt() {
+    use nuages_http::template::{render, TemplateResponse};
+    use nuages_template::Engine;
+
+    let engine = Engine::builder()
+        .debug(true)
+        .template("syntax.html", "<h1>Shop</h1>\n{% if open %}\n<p>{{ name }}</p>\n")
+        .template(
+            "render.html",
+            "<ul>\n{% for b in books %}\n  <li>{{ b }}</li>\n{% endfor %}\n<p>{% for x in total %}{% endfor %}</p>\n</ul>\n",
+        )
+        .template("includes.html", "top\n{% include \"nowhere.html\" %}\n")
+        .build();
+    let plain_engine = Engine::builder()
+        .template("syntax.html", "<h1>Shop</h1>\n{% if open %}\n")
+        .build();
+    let (e1, e2, e3, e4) = (
+        engine.clone(),
+        engine.clone(),
+        engine.clone(),
+        plain_engine.clone(),
+    );
+    let urls = move || {
+        let (e1, e2, e3, e4) = (e1.clone(), e2.clone(), e3.clone(), e4.clone());
+        vec![
+            path("syntax/", move |r: HttpRequest| {
+                let e = e1.clone();
+                async move { render(&r, &e, "syntax.html", &serde_json::json!({})) }
+            }),
+            path("render/", move |r: HttpRequest| {
+                let e = e2.clone();
+                async move {
+                    let ctx = nuages_http::template::context_from(
+                        &serde_json::json!({"books": ["a<b"], "total": 3}),
+                    )?;
+                    Ok::<_, HttpError>(TemplateResponse::new(&r, &e, &["render.html"], ctx))
+                }
+            }),
+            path("includes/", move |r: HttpRequest| {
+                let e = e3.clone();
+                async move { render(&r, &e, "includes.html", &serde_json::json!({})) }
+            }),
+            path("plain/", move |r: HttpRequest| {
+                let e = e4.clone();
+                async move { render(&r, &e, "syntax.html", &serde_json::json!({})) }
+            }),
+        ]
+    };
+    let mut settings = nuages_core::Settings::default();
+    settings.debug = true;
+    settings.secret_key = "k".into();
+    settings.allowed_hosts = vec!["testserver".into()];
+    let c =
+        Client::new(Router::with_conf(Conf::with_http(settings, HttpSettings::default()), urls()).unwrap());
+
+    let r = c.get("/syntax/").send().await;
+    assert_eq!(r.status, 500);
+    let text = r.text();
+    assert!(
+        text.contains("<title>TemplateSyntaxError at /syntax/</title>"),
+        "{text}"
+    );
+    assert!(
+        text.contains("<h2>Error during template rendering</h2>"),
+        "{text}"
+    );
+    assert!(
+        text.contains("<p>In template <code>syntax.html</code>, error at line <strong>2</strong></p>"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "<h3>Unclosed tag on line 2: &#x27;if&#x27;. Looking for one of: elif, else, endif.</h3>"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "<tr class=\"error\"><th>2</th>\n     <td><span class=\"specific\">{% if open %}</span>\n</td>"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("<tr><th>1</th>\n      <td>&lt;h1&gt;Shop&lt;/h1&gt;\n</td></tr>"),
+        "{text}"
+    );
+    assert!(
+        text.contains("<tr><th>3</th>\n      <td>&lt;p&gt;{{ name }}&lt;/p&gt;\n</td></tr>"),
+        "{text}"
+    );
+
+    // A render error, through a late-rendered TemplateResponse.
+    let r = c.get("/render/").send().await;
+    assert_eq!(r.status, 500);
+    let text = r.text();
+    assert!(text.contains("<title>TypeError at /render/</title>"), "{text}");
+    assert!(
+        text.contains("<code>render.html</code>, error at line <strong>5</strong>"),
+        "{text}"
+    );
+    assert!(
+        text.contains("<h3>&#x27;int&#x27; object is not iterable</h3>"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "<td>&lt;p&gt;<span class=\"specific\">{% for x in total %}</span>{% endfor %}&lt;/p&gt;\n</td>"
+        ),
+        "{text}"
+    );
+
+    // TemplateDoesNotExist from an include: the loader postmortem and the include line.
+    let r = c.get("/includes/").send().await;
+    let text = r.text();
+    assert!(
+        text.contains("<title>TemplateDoesNotExist at /includes/</title>"),
+        "{text}"
+    );
+    assert!(text.contains("<h2>Template-loader postmortem</h2>"), "{text}");
+    assert!(
+        text.contains("<li>nowhere.html (Source does not exist)</li>"),
+        "{text}"
+    );
+    assert!(
+        text.contains("<span class=\"specific\">{% include &quot;nowhere.html&quot; %}</span>"),
+        "{text}"
+    );
+
+    // An engine without debug: the syntax error's own line still shows.
+    let r = c.get("/plain/").send().await;
+    let text = r.text();
+    assert!(
+        text.contains("<code>syntax.html</code>, error at line <strong>2</strong>"),
+        "{text}"
+    );
+    assert!(
+        text.contains("<tr class=\"error\"><th>2</th>\n     <td>{% if open %}</td>"),
+        "{text}"
+    );
+
+    // DEBUG off: the plain page, no template source.
+    let c = Client::new(Router::for_tests(urls()).unwrap());
+    let r = c.get("/syntax/").send().await;
+    assert_eq!(r.status, 500);
+    assert!(r.text().contains("<h1>Server Error (500)</h1>"));
+    assert!(!r.text().contains("if open"));
+    let r = c.get("/render/").send().await;
+    assert_eq!(r.status, 500);
+    assert!(!r.text().contains("template"));
+}

@@ -445,3 +445,47 @@ fn non_atomic_requests_on(alias: &str, view: impl nuages_http::IntoView) -> nuag
     // The default alias too, as `@non_atomic_requests` does.
     non_atomic_requests(v)
 }
+
+/// With DEBUG on, the technical 500 page lists the SQL the view ran (issue 6: "SQL queries
+/// of the request"); with DEBUG off nothing is captured.
+#[tokio::test]
+async fn technical_500_lists_the_views_sql() {
+    for db in testing::databases().await.unwrap() {
+        let alias = db.alias.clone();
+        let vendor = db.vendor.name();
+        seed(&alias).await;
+        let a = alias.clone();
+        let view = move |_r: HttpRequest| {
+            let alias = a.clone();
+            async move {
+                let n = Book::objects()
+                    .using(&alias)
+                    .filter(Q::lookup("title__startswith", "Du"))
+                    .count()
+                    .await?;
+                Err::<HttpResponse, _>(HttpError::other(format!("counted {n}")))
+            }
+        };
+        let urls = || vec![path("boom/", view.clone())];
+        let mut settings = Conf::for_tests().settings.clone();
+        settings.debug = true;
+        let client = Client::new(router(urls(), Conf::with_http(settings, Default::default())));
+        let r = client.get("/boom/").send().await;
+        assert_eq!(r.status, 500);
+        let text = r.text();
+        assert!(text.contains("counted 1"), "{vendor}: {text}");
+        assert!(
+            text.contains("<h2>SQL queries of the request (1)</h2>"),
+            "{vendor}: {text}"
+        );
+        assert!(text.contains("COUNT(*)"), "{vendor}: {text}");
+        assert!(text.contains("shop_book"), "{vendor}: {text}");
+        assert!(text.contains("Du%"), "{vendor}: the parameters are shown: {text}");
+        assert!(text.contains(&format!("<td>{alias}</td>")), "{vendor}: {text}");
+
+        let client = Client::new(router(urls(), Conf::for_tests()));
+        let r = client.get("/boom/").send().await;
+        assert_eq!(r.status, 500);
+        assert!(!r.text().contains("SQL"));
+    }
+}

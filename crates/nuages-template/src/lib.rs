@@ -38,7 +38,7 @@ pub use context::Context;
 pub use engine::{
     ContextProcessor, Engine, EngineBuilder, FileSystemLoader, Loader, LocMemLoader, StaticUrls, UrlReverser,
 };
-pub use error::{Result, SourceLocation, TemplateError};
+pub use error::{Result, SourceLocation, TemplateDebug, TemplateError};
 pub use expr::{FilterExpression, Variable};
 pub use lexer::{smart_split, tokenize, Token, TokenType};
 pub use library::{FilterArity, FilterFunc, FilterOptions, Library, TagArgs, TagCompileFn};

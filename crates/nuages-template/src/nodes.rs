@@ -8,7 +8,7 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 
 use crate::context::{Context, RenderState, BLOCK_CONTEXT, EXTENDS_HISTORY};
-use crate::error::{Result, TemplateError};
+use crate::error::{DebugSource, Result, TemplateError};
 use crate::expr::FilterExpression;
 use crate::html::escape_into;
 use crate::tags::ifexpr::IfExpr;
@@ -28,13 +28,30 @@ pub trait TagNode: Send + Sync {
 #[derive(Default)]
 pub struct NodeList {
     pub(crate) nodes: Vec<Node>,
+    /// With a debug engine: the template source and each node's token position, so a
+    /// render error can carry Django's `template_debug` (`render_annotated`).
+    pub(crate) debug: Option<Box<NodeListDebug>>,
+}
+
+/// The debug information of a [`NodeList`]: where each node's token is in which source.
+pub(crate) struct NodeListDebug {
+    pub(crate) source: Arc<DebugSource>,
+    pub(crate) positions: Vec<(usize, usize)>,
 }
 
 impl NodeList {
     /// Renders every node into `out`.
     pub fn render(&self, ctx: &mut Context, out: &mut String) -> Result<()> {
-        for node in &self.nodes {
-            render_node(node, ctx, out)?;
+        for (i, node) in self.nodes.iter().enumerate() {
+            if let Err(err) = render_node(node, ctx, out) {
+                return Err(match &self.debug {
+                    Some(d) => match d.positions.get(i) {
+                        Some(&position) => d.source.annotate(err, position),
+                        None => err,
+                    },
+                    None => err,
+                });
+            }
         }
         Ok(())
     }

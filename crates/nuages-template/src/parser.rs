@@ -6,11 +6,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::engine::Engine;
-use crate::error::{Result, SourceLocation, TemplateError};
+use crate::error::{DebugSource, Result, SourceLocation, TemplateError};
 use crate::expr::{FilterExpression, FilterLookup};
 use crate::lexer::{Token, TokenType};
 use crate::library::{FilterSpec, Library, TagCompileFn};
-use crate::nodes::{BlockDef, Node, NodeList};
+use crate::nodes::{BlockDef, Node, NodeList, NodeListDebug};
 
 pub(crate) struct CycleRef {
     pub(crate) id: u32,
@@ -38,6 +38,8 @@ pub struct Parser<'a> {
     pub(crate) last_cycle: Option<Arc<CycleRef>>,
     pub(crate) seen_extends: bool,
     depth: usize,
+    /// With a debug engine, the source kept for `template_debug`.
+    debug_source: Option<Arc<DebugSource>>,
 }
 
 impl FilterLookup for Parser<'_> {
@@ -59,6 +61,19 @@ impl<'a> Parser<'a> {
     ) -> Self {
         let mut tokens = tokens;
         tokens.reverse();
+        let debug_source = engine.debug().then(|| {
+            // Django's `origin.name`: the path (filesystem loaders) or the name (locmem);
+            // the origin key is "<loader index>:<origin>".
+            let name = match origin.split_once(':') {
+                Some((index, rest)) if index.bytes().all(|b| b.is_ascii_digit()) => rest.to_owned(),
+                _ if origin.is_empty() => "<unknown source>".to_owned(),
+                _ => origin.clone(),
+            };
+            Arc::new(DebugSource {
+                name,
+                source: Arc::from(source),
+            })
+        });
         let mut p = Parser {
             tokens,
             engine,
@@ -74,6 +89,7 @@ impl<'a> Parser<'a> {
             last_cycle: None,
             seen_extends: false,
             depth: 0,
+            debug_source,
         };
         for lib in engine.inner.builtins.iter() {
             p.add_library(lib);
@@ -138,8 +154,19 @@ impl<'a> Parser<'a> {
         Err(self.unclosed_block_tag(&[endtag]))
     }
 
-    /// Attaches the token's location to a syntax error that has none.
+    /// Attaches the token's location to a syntax error that has none (and, with a debug
+    /// engine, Django's `template_debug`, as `Parser.error` does).
     pub fn error(&self, token: &Token, err: TemplateError) -> TemplateError {
+        let err = self.locate(token, err);
+        match &self.debug_source {
+            Some(source) if matches!(err, TemplateError::TemplateSyntaxError { .. }) => {
+                source.annotate(err, token.position)
+            }
+            _ => err,
+        }
+    }
+
+    fn locate(&self, token: &Token, err: TemplateError) -> TemplateError {
         match err {
             TemplateError::TemplateSyntaxError {
                 message,
@@ -223,8 +250,13 @@ impl<'a> Parser<'a> {
 
     fn parse_inner(&mut self, parse_until: &[&str]) -> Result<NodeList> {
         let mut nodes: Vec<Node> = Vec::new();
+        let mut positions: Vec<(usize, usize)> = Vec::new();
+        let debug = self.debug_source.is_some();
         let mut contains_nontext = false;
         while let Some(token) = self.next_token() {
+            if debug && token.token_type != TokenType::Comment {
+                positions.push(token.position);
+            }
             match token.token_type {
                 TokenType::Text => nodes.push(Node::Text(token.contents.into_boxed_str())),
                 TokenType::Comment => {}
@@ -245,8 +277,11 @@ impl<'a> Parser<'a> {
                         return Err(self.error(&token, TemplateError::syntax(msg)));
                     };
                     if parse_until.contains(&command.as_str()) {
+                        if debug {
+                            positions.pop();
+                        }
                         self.prepend_token(token);
-                        return Ok(NodeList { nodes });
+                        return Ok(self.nodelist(nodes, positions));
                     }
                     self.command_stack.push((command.clone(), token.clone()));
                     let node = if let Some(f) = self.tags.get(&command).cloned() {
@@ -275,7 +310,17 @@ impl<'a> Parser<'a> {
         if !parse_until.is_empty() {
             return Err(self.unclosed_block_tag(parse_until));
         }
-        Ok(NodeList { nodes })
+        Ok(self.nodelist(nodes, positions))
+    }
+
+    fn nodelist(&self, nodes: Vec<Node>, positions: Vec<(usize, usize)>) -> NodeList {
+        let debug = self.debug_source.as_ref().map(|source| {
+            Box::new(NodeListDebug {
+                source: source.clone(),
+                positions,
+            })
+        });
+        NodeList { nodes, debug }
     }
 }
 

@@ -400,3 +400,72 @@ fn i18n_tags_render_the_source_text() {
         "'blocktrans' doesn't allow other block tags (seen 'if x') inside it"
     );
 }
+
+#[test]
+fn debug_engines_attach_template_debug_to_render_errors() {
+    // Error inside a loop inside a block of a child template: the innermost node wins.
+    let mut lines: Vec<String> = (1..=30).map(|i| format!("line {i}\n")).collect();
+    lines[19] = "  <li>{% for y in items %}{% endfor %}</li>\n".to_owned();
+    let long = lines.concat();
+    let engine = Engine::builder()
+        .debug(true)
+        .template("base.html", "<body>{% block main %}{% endblock %}</body>")
+        .template(
+            "child.html",
+            "{% extends \"base.html\" %}\n{% block main %}\n{% for x in xs %}\n{% include \"long.html\" %}{% endfor %}{% endblock %}",
+        )
+        .template("long.html", long.as_str())
+        .build();
+    let mut ctx = Context::new();
+    ctx.insert("xs", vec![1]);
+    ctx.insert("items", 5);
+    let err = engine.render_to_string("child.html", &mut ctx).unwrap_err();
+    assert_eq!(err.class_name(), "TypeError");
+    let info = err.template_debug().expect("template_debug");
+    assert_eq!(info.name, "long.html");
+    assert_eq!(info.line, 20);
+    assert_eq!(info.message, err.to_string());
+    assert_eq!(info.before, "  <li>");
+    assert_eq!(info.during, "{% for y in items %}");
+    assert_eq!(info.after, "{% endfor %}</li>\n");
+    // Django: ten lines either side, `top`/`bottom` tell what was cut.
+    assert_eq!((info.top, info.bottom, info.total), (10, 31, 32));
+    assert_eq!(info.source_lines.first().map(|l| l.0), Some(10));
+    assert_eq!(info.source_lines.last().map(|l| l.0), Some(30));
+    assert!(matches!(err.cause(), TemplateError::TypeError(_)));
+
+    // A syntax error: the opening tag of an unclosed block, with the location too.
+    let err = engine.from_string("a\n{% if x %}\nb").unwrap_err();
+    let info = err.template_debug().expect("template_debug");
+    assert_eq!(info.name, "<unknown source>");
+    assert_eq!((info.line, info.during.as_str()), (2, "{% if x %}"));
+    assert_eq!(err.class_name(), "TemplateSyntaxError");
+    assert_eq!(err.location().map(|l| l.line), Some(2));
+    assert_eq!(
+        err.to_string(),
+        "Unclosed tag on line 2: 'if'. Looking for one of: elif, else, endif."
+    );
+
+    // An included template's syntax error keeps the included template's excerpt.
+    let engine = Engine::builder()
+        .debug(true)
+        .template("outer.html", "x\n{% include \"bad.html\" %}")
+        .template("bad.html", "ok\n{{ a|nosuchfilter }}")
+        .build();
+    let err = engine
+        .render_to_string("outer.html", &mut Context::new())
+        .unwrap_err();
+    let info = err.template_debug().expect("template_debug");
+    assert_eq!((info.name.as_str(), info.line), ("bad.html", 2));
+    assert_eq!(info.message, "Invalid filter: 'nosuchfilter'");
+
+    // Without debug, errors are the plain ones (Django adds nothing).
+    let engine = Engine::builder()
+        .template("t.html", "{% for x in 5 %}{% endfor %}")
+        .build();
+    let err = engine
+        .render_to_string("t.html", &mut Context::new())
+        .unwrap_err();
+    assert!(err.template_debug().is_none());
+    assert!(matches!(err, TemplateError::TypeError(_)));
+}

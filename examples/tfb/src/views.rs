@@ -135,7 +135,7 @@ pub async fn fortunes(site: Arc<Site>, _request: HttpRequest) -> ViewResult {
     let html = site
         .engine
         .render_to_string("tfb/fortunes.html", &mut ctx)
-        .map_err(|e| HttpError::Template(e.to_string()))?;
+        .map_err(HttpError::Template)?;
     Ok(HttpResponse::new(html).content_type("text/html; charset=utf-8"))
 }
 

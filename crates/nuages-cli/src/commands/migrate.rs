@@ -175,6 +175,9 @@ impl Command for Migrate {
                 )));
             }
         }
+        // Squashed migrations are used or not depending on the history (Django's loader).
+        ensure_connection(ctx, alias)?;
+        let graph = MigrationExecutor::new(alias, &graph).resolved_graph().await?;
         let (targets, labels_only): (Vec<Target>, bool) = match (app_label, migration_name) {
             (Some(app), Some(name)) if name == "zero" => (vec![Target::Zero(app.clone())], false),
             (Some(app), Some(name)) => {
@@ -198,7 +201,6 @@ impl Command for Migrate {
                 true,
             ),
         };
-        ensure_connection(ctx, alias)?;
         let executor = MigrationExecutor::new(alias, &graph);
         let plan = executor.plan(Some(&targets)).await?;
         let style = &ctx.style;
@@ -264,6 +266,8 @@ impl Command for Migrate {
             ctx.stdout.write(&style.migrate_heading("Running migrations:"))?;
         }
         if plan.is_empty() {
+            // A squashed migration added after everything it replaces was applied.
+            executor.check_replacements().await?;
             if verbose {
                 ctx.stdout.write("  No migrations to apply.")?;
                 if let Ok(changed) = apps_with_model_changes(ctx, &graph) {

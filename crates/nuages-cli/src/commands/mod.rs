@@ -19,6 +19,7 @@ mod migration_support;
 pub mod questioner;
 pub mod showmigrations;
 pub mod sqlmigrate;
+pub mod squashmigrations;
 
 use std::sync::Arc;
 
@@ -39,5 +40,6 @@ pub fn builtins() -> Vec<Arc<dyn Command>> {
         Arc::new(showmigrations::ShowMigrations),
         Arc::new(flush::SqlFlush),
         Arc::new(sqlmigrate::SqlMigrate),
+        Arc::new(squashmigrations::SquashMigrations),
     ]
 }

@@ -71,7 +71,10 @@ impl Command for ShowMigrations {
         }
         let graph = ctx.apps.migration_graph()?;
         ensure_connection(ctx, alias)?;
-        let applied: HashSet<Key> = MigrationExecutor::new(alias, &graph).applied().await?;
+        let executor = MigrationExecutor::new(alias, &graph);
+        let recorded: HashSet<Key> = executor.recorded().await?;
+        let graph = graph.with_applied(&recorded)?;
+        let applied: HashSet<Key> = graph.applied_with_replacements(&recorded);
         let style = &ctx.style;
         if args.get_flag("plan") {
             let targets: Vec<Key> = graph
@@ -125,14 +128,25 @@ impl Command for ShowMigrations {
                     if shown.contains(&key) || &key.0 != app {
                         continue;
                     }
-                    if applied.contains(&key) {
-                        let mut line = format!(" [X] {}", key.1);
+                    let mut title = key.1.clone();
+                    let replaces = graph.get(&key).map_or(0, |m| m.replaces.len());
+                    if replaces > 0 {
+                        title.push_str(&format!(" ({replaces} squashed migrations)"));
+                    }
+                    if applied.contains(&key) && !recorded.contains(&key) {
+                        // Django's half-recorded squash: replaced ones applied, squashed not.
+                        ctx.stdout.write(&format!(
+                            " [-] {title} Run '{} migrate' to finish recording.",
+                            ctx.prog_name
+                        ))?;
+                    } else if applied.contains(&key) {
+                        let mut line = format!(" [X] {title}");
                         if let Some(at) = when.get(&key).filter(|w| !w.is_empty()) {
                             line.push_str(&format!(" (applied at {at})"));
                         }
                         ctx.stdout.write(&line)?;
                     } else {
-                        ctx.stdout.write(&format!(" [ ] {}", key.1))?;
+                        ctx.stdout.write(&format!(" [ ] {title}"))?;
                     }
                     shown.push(key);
                 }

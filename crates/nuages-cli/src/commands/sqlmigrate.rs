@@ -67,7 +67,10 @@ impl Command for SqlMigrate {
                 "App '{app_label}' does not have migrations"
             )));
         }
-        let graph = ctx.apps.migration_graph()?;
+        // Every migration as written, squashed and replaced ones alike (Django's
+        // `replace_migrations=False`), unless replaced files were already deleted.
+        let resolved = ctx.apps.migration_graph()?;
+        let graph = resolved.unreplaced().unwrap_or(resolved);
         let key = migration_by_prefix(&graph, app_label, name, " Is it in INSTALLED_APPS?")?;
         // The SQL depends only on the backend, so no connection is opened.
         let vendor = Vendor::from_url(&ctx.settings.database(alias)?.url)?;

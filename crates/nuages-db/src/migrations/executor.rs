@@ -150,8 +150,20 @@ impl<'a> MigrationExecutor<'a> {
         Ok(())
     }
 
-    /// The applied migrations (Django's `applied_migrations`).
+    /// The applied migrations (Django's `loader.applied_migrations`): the recorded ones,
+    /// with squashed migrations counted as applied when all they replace is.
     pub async fn applied(&self) -> Result<HashSet<Key>> {
+        Ok(self.graph.applied_with_replacements(&self.recorded().await?))
+    }
+
+    /// The graph resolved against the recorded history (squashed migrations used or
+    /// not, as Django's loader decides).
+    pub async fn resolved_graph(&self) -> Result<MigrationGraph> {
+        self.graph.with_applied(&self.recorded().await?)
+    }
+
+    /// The rows of the history table (Django's `MigrationRecorder.applied_migrations`).
+    pub async fn recorded(&self) -> Result<HashSet<Key>> {
         if !self.table_names().await?.iter().any(|t| t == HISTORY_TABLE) {
             return Ok(HashSet::new());
         }
@@ -196,10 +208,55 @@ impl<'a> MigrationExecutor<'a> {
         Ok(())
     }
 
-    /// The plan `migrate` would run (`--plan`).
+    /// The plan `migrate` would run (`--plan`), on the graph resolved against the
+    /// history.
     pub async fn plan(&self, targets: Option<&[Target]>) -> Result<Vec<PlanStep>> {
-        let applied = self.applied().await?;
-        self.graph.migration_plan(targets, &applied)
+        let recorded = self.recorded().await?;
+        let graph = self.graph.with_applied(&recorded)?;
+        graph.migration_plan(targets, &graph.applied_with_replacements(&recorded))
+    }
+
+    /// Records a migration applied or unapplied. A squashed migration records the
+    /// migrations it replaces too, as Django's `record_migration` /
+    /// `unapply_migration` do, so the history stays right whichever set is used later.
+    async fn record_migration(&self, migration: &Migration, applied: bool) -> Result<()> {
+        let recorded = self.recorded().await?;
+        let mut keys: Vec<Key> = migration.replaces.clone();
+        keys.push(migration.key());
+        for key in keys {
+            if recorded.contains(&key) != applied {
+                self.record(&key, applied).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Django's `check_replacements`: records a squashed migration whose replaced
+    /// migrations are all applied (for instance after they were applied one by one).
+    /// `migrate` runs it after every run, and with nothing to apply.
+    pub async fn check_replacements(&self) -> Result<()> {
+        let recorded = self.recorded().await?;
+        for squashed in self.graph.replacements() {
+            if !recorded.contains(&squashed.key()) && squashed.replaces.iter().all(|k| recorded.contains(k)) {
+                self.record(&squashed.key(), true).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The state before `key`: its ancestors applied (Django's `project_state(key,
+    /// at_end=False)`).
+    fn state_before(&self, key: &Key) -> Result<ProjectState> {
+        let mut state = ProjectState::new();
+        for k in self.graph.forwards_plan(key)? {
+            if k == *key {
+                break;
+            }
+            if let Some(m) = self.graph.get(&k) {
+                m.apply_state(&mut state)?;
+            }
+        }
+        Ok(state)
     }
 
     /// The project state before each migration (replaying the graph in order).
@@ -231,7 +288,7 @@ impl<'a> MigrationExecutor<'a> {
     /// operations appear as a comment only.
     pub fn sql_for(&self, vendor: Vendor, key: &Key, backwards: bool) -> Result<Vec<String>> {
         let migration = self.migration(key)?;
-        let before = self.states_before()?.remove(key).unwrap_or_default();
+        let before = self.state_before(key)?;
         let states = op_states(migration, &before)?;
         let mut editor = SchemaEditor::new(vendor);
         let mut out = Vec::new();
@@ -283,8 +340,25 @@ impl<'a> MigrationExecutor<'a> {
     }
 
     /// Django's `migrate`: applies or unapplies what [`plan`](Self::plan) gives.
+    /// Squashed migrations are used or not as [`MigrationGraph::with_applied`] decides
+    /// from the history.
     pub async fn migrate(&self, targets: Option<&[Target]>, options: MigrateOptions) -> Result<Vec<Outcome>> {
         self.ensure_schema().await?;
+        let graph = self.resolved_graph().await?;
+        let resolved = MigrationExecutor {
+            alias: self.alias,
+            graph: &graph,
+        };
+        let outcomes = resolved.migrate_resolved(targets, options).await?;
+        resolved.check_replacements().await?;
+        Ok(outcomes)
+    }
+
+    async fn migrate_resolved(
+        &self,
+        targets: Option<&[Target]>,
+        options: MigrateOptions,
+    ) -> Result<Vec<Outcome>> {
         let plan = self.plan(targets).await?;
         let vendor = self.vendor()?;
         let states = self.states_before()?;
@@ -321,7 +395,7 @@ impl<'a> MigrationExecutor<'a> {
     ) -> Result<Action> {
         let migration = self.migration(&step.key)?;
         if options.fake {
-            self.record(&step.key, !step.backwards).await?;
+            self.record_migration(migration, !step.backwards).await?;
             return Ok(if step.backwards {
                 Action::FakeUnapplied
             } else {
@@ -329,7 +403,7 @@ impl<'a> MigrationExecutor<'a> {
             });
         }
         if !step.backwards && options.fake_initial && self.detect_soft_applied(migration, before).await? {
-            self.record(&step.key, true).await?;
+            self.record_migration(migration, true).await?;
             return Ok(Action::FakeApplied);
         }
         if step.backwards {
@@ -355,7 +429,7 @@ impl<'a> MigrationExecutor<'a> {
                     )));
                 }
             }
-            self.record(&step.key, !step.backwards).await
+            self.record_migration(migration, !step.backwards).await
         };
         if migration.atomic && dialect::can_rollback_ddl(vendor) {
             crate::transaction::atomic_using(self.alias, run).await?;

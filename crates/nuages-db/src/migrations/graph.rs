@@ -26,6 +26,10 @@ pub struct Migration {
     pub initial: bool,
     /// Runs in one transaction where the backend has transactional DDL.
     pub atomic: bool,
+    /// Django's `replaces`: the migrations a squashed migration stands for. It is
+    /// used instead of them when all or none of them are applied (see
+    /// [`MigrationGraph::with_applied`]).
+    pub replaces: Vec<Key>,
 }
 
 impl Migration {
@@ -44,6 +48,7 @@ impl Migration {
             operations: Vec::new(),
             initial: false,
             atomic: true,
+            replaces: Vec::new(),
         }
     }
 
@@ -56,6 +61,20 @@ impl Migration {
     /// Adds a dependency.
     pub fn depends_on(mut self, app_label: &str, name: &str) -> Migration {
         self.dependencies.push((app_label.to_owned(), name.to_owned()));
+        self
+    }
+
+    /// Adds a migration this (squashed) migration replaces.
+    ///
+    /// ```
+    /// use nuages_db::migrations::graph::Migration;
+    /// let m = Migration::new("shop", "0001_squashed_0002_b")
+    ///     .replaces("shop", "0001_initial")
+    ///     .replaces("shop", "0002_b");
+    /// assert_eq!(m.replaces.len(), 2);
+    /// ```
+    pub fn replaces(mut self, app_label: &str, name: &str) -> Migration {
+        self.replaces.push((app_label.to_owned(), name.to_owned()));
         self
     }
 
@@ -102,18 +121,64 @@ pub struct PlanStep {
     pub backwards: bool,
 }
 
-/// All known migrations.
+/// All known migrations, with squashed migrations resolved (Django's
+/// `MigrationLoader.graph`).
 #[derive(Debug, Clone, Default)]
 pub struct MigrationGraph {
+    /// The nodes: every migration, minus the replaced ones of usable squashed
+    /// migrations and the squashed ones that cannot be used.
     migrations: Vec<Migration>,
+    /// Every migration as given, replaced and squashed ones included.
+    all: Vec<Migration>,
 }
 
 impl MigrationGraph {
-    /// A graph of `migrations`; every dependency must be present and there must be no
-    /// cycle (Django's `NodeNotFoundError` / `CircularDependencyError`, reported as
-    /// `DatabaseError`s with Django's messages).
+    /// A graph of `migrations`, resolving squashed migrations as if nothing were applied
+    /// (Django's loader without a connection: a squashed migration stands for the ones it
+    /// replaces). Every dependency must be present and there must be no cycle (Django's
+    /// `NodeNotFoundError` / `CircularDependencyError`, reported as `DatabaseError`s with
+    /// Django's messages).
     pub fn new(migrations: Vec<Migration>) -> Result<MigrationGraph> {
-        let graph = MigrationGraph { migrations };
+        Self::build(migrations, &HashSet::new(), true)
+    }
+
+    /// The graph resolved against the migrations recorded as applied, as Django's
+    /// `MigrationLoader.build_graph`: a squashed migration replaces its migrations when
+    /// all or none of them are applied; when only some are, the squashed one is left out
+    /// and what depended on it depends on the last replaced migration instead.
+    ///
+    /// ```
+    /// use std::collections::HashSet;
+    /// use nuages_db::migrations::graph::{Migration, MigrationGraph};
+    /// let graph = MigrationGraph::new(vec![
+    ///     Migration::new("shop", "0001_initial"),
+    ///     Migration::new("shop", "0002_b").depends_on("shop", "0001_initial"),
+    ///     Migration::new("shop", "0001_squashed_0002_b")
+    ///         .replaces("shop", "0001_initial")
+    ///         .replaces("shop", "0002_b"),
+    /// ])
+    /// .unwrap();
+    /// assert_eq!(graph.migrations().len(), 1);
+    /// let half: HashSet<_> = [("shop".to_owned(), "0001_initial".to_owned())].into();
+    /// assert_eq!(graph.with_applied(&half).unwrap().migrations().len(), 2);
+    /// ```
+    pub fn with_applied(&self, applied: &HashSet<Key>) -> Result<MigrationGraph> {
+        Self::build(self.all.clone(), applied, true)
+    }
+
+    /// Every migration as written, squashed and replaced ones side by side (Django's
+    /// loader with `replace_migrations=False`, which `sqlmigrate` uses).
+    pub fn unreplaced(&self) -> Result<MigrationGraph> {
+        Self::build(self.all.clone(), &HashSet::new(), false)
+    }
+
+    fn build(all: Vec<Migration>, applied: &HashSet<Key>, replace: bool) -> Result<MigrationGraph> {
+        let migrations = if replace {
+            resolve_replacements(&all, applied)
+        } else {
+            all.clone()
+        };
+        let graph = MigrationGraph { migrations, all };
         for m in &graph.migrations {
             for dep in &m.dependencies {
                 if graph.get(dep).is_none() {
@@ -126,6 +191,27 @@ impl MigrationGraph {
         }
         graph.forwards_order()?;
         Ok(graph)
+    }
+
+    /// The squashed migrations known to the graph, used or not (Django's
+    /// `loader.replacements`).
+    pub fn replacements(&self) -> impl Iterator<Item = &Migration> {
+        self.all.iter().filter(|m| !m.replaces.is_empty())
+    }
+
+    /// Django's `applied_migrations` after `build_graph`: the recorded migrations, plus
+    /// each squashed migration whose replaced migrations are all recorded, minus a
+    /// recorded squashed migration whose replaced ones are not all recorded.
+    pub fn applied_with_replacements(&self, recorded: &HashSet<Key>) -> HashSet<Key> {
+        let mut applied = recorded.clone();
+        for squashed in self.replacements() {
+            if squashed.replaces.iter().all(|k| recorded.contains(k)) {
+                applied.insert(squashed.key());
+            } else {
+                applied.remove(&squashed.key());
+            }
+        }
+        applied
     }
 
     /// Every migration, in the order given.
@@ -312,6 +398,78 @@ impl MigrationGraph {
     }
 }
 
+/// Django's `replace_node` / `remove_replacement_node` for every squashed migration.
+fn resolve_replacements(all: &[Migration], applied: &HashSet<Key>) -> Vec<Migration> {
+    let mut nodes: Vec<Migration> = all.to_vec();
+    for squashed in all.iter().filter(|m| !m.replaces.is_empty()) {
+        let key = squashed.key();
+        let n_applied = squashed.replaces.iter().filter(|k| applied.contains(k)).count();
+        if n_applied == 0 || n_applied == squashed.replaces.len() {
+            // The squashed migration stands for the replaced ones: it inherits their
+            // dependencies from outside the set, and their dependents depend on it.
+            let inherited: Vec<Key> = nodes
+                .iter()
+                .filter(|m| squashed.replaces.contains(&m.key()))
+                .flat_map(|m| m.dependencies.iter().cloned())
+                .filter(|d| !squashed.replaces.contains(d) && *d != key)
+                .collect();
+            nodes.retain(|m| !squashed.replaces.contains(&m.key()));
+            for m in &mut nodes {
+                let is_squashed = m.key() == key;
+                let mut deps: Vec<Key> = Vec::new();
+                for d in m.dependencies.drain(..) {
+                    let d = if squashed.replaces.contains(&d) {
+                        if is_squashed {
+                            continue;
+                        }
+                        key.clone()
+                    } else {
+                        d
+                    };
+                    if !deps.contains(&d) {
+                        deps.push(d);
+                    }
+                }
+                if is_squashed {
+                    for d in &inherited {
+                        if !deps.contains(d) {
+                            deps.push(d.clone());
+                        }
+                    }
+                }
+                m.dependencies = deps;
+            }
+        } else {
+            // Partly applied: the squashed migration cannot be used.
+            let last = squashed
+                .replaces
+                .iter()
+                .rev()
+                .find(|k| nodes.iter().any(|m| m.key() == **k))
+                .cloned();
+            nodes.retain(|m| m.key() != key);
+            for m in &mut nodes {
+                let mut deps: Vec<Key> = Vec::new();
+                for d in m.dependencies.drain(..) {
+                    let d = if d == key {
+                        match &last {
+                            Some(l) => l.clone(),
+                            None => continue,
+                        }
+                    } else {
+                        d
+                    };
+                    if !deps.contains(&d) {
+                        deps.push(d);
+                    }
+                }
+                m.dependencies = deps;
+            }
+        }
+    }
+    nodes
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -358,6 +516,52 @@ mod tests {
             .unwrap();
         assert_eq!(zero.len(), 3);
         assert_eq!(zero.last().unwrap().key, k("a", "0001_initial"));
+    }
+
+    #[test]
+    fn squashed_migrations_replace_or_step_aside() {
+        let all = vec![
+            Migration::new("a", "0001_initial"),
+            Migration::new("a", "0002_x").depends_on("a", "0001_initial"),
+            Migration::new("a", "0001_squashed_0002_x")
+                .replaces("a", "0001_initial")
+                .replaces("a", "0002_x"),
+            Migration::new("a", "0003_y").depends_on("a", "0002_x"),
+            Migration::new("b", "0001_initial").depends_on("a", "0001_squashed_0002_x"),
+        ];
+        let g = MigrationGraph::new(all).unwrap();
+        // Nothing applied: the squashed migration stands for both.
+        assert!(g.get(&k("a", "0002_x")).is_none());
+        assert_eq!(
+            g.get(&k("a", "0003_y")).unwrap().dependencies,
+            vec![k("a", "0001_squashed_0002_x")]
+        );
+        assert_eq!(g.leaf_nodes(Some("a")), vec![k("a", "0003_y")]);
+        // Half applied: the replaced ones are used, dependents of the squashed one
+        // depend on the last replaced migration.
+        let half: HashSet<Key> = [k("a", "0001_initial")].into();
+        let h = g.with_applied(&half).unwrap();
+        assert!(h.get(&k("a", "0001_squashed_0002_x")).is_none());
+        assert_eq!(
+            h.get(&k("b", "0001_initial")).unwrap().dependencies,
+            vec![k("a", "0002_x")]
+        );
+        assert!(!h
+            .applied_with_replacements(&half)
+            .contains(&k("a", "0001_squashed_0002_x")));
+        // All applied: the squashed migration counts as applied.
+        let full: HashSet<Key> = [k("a", "0001_initial"), k("a", "0002_x")].into();
+        let f = g.with_applied(&full).unwrap();
+        assert!(f
+            .applied_with_replacements(&full)
+            .contains(&k("a", "0001_squashed_0002_x")));
+        let plan = f
+            .migration_plan(None, &f.applied_with_replacements(&full))
+            .unwrap();
+        let keys: Vec<Key> = plan.into_iter().map(|s| s.key).collect();
+        assert_eq!(keys, vec![k("a", "0003_y"), k("b", "0001_initial")]);
+        // Unreplaced keeps everything.
+        assert_eq!(g.unreplaced().unwrap().migrations().len(), 5);
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod autodetector;
 pub mod executor;
 pub mod graph;
 pub mod operations;
+pub mod optimizer;
 pub mod state;
 pub mod writer;
 
