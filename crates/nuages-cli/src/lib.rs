@@ -18,6 +18,7 @@ pub mod apps;
 pub mod checks;
 pub mod command;
 pub mod commands;
+pub mod contrib;
 pub mod error;
 pub mod management;
 pub mod output;

@@ -123,6 +123,7 @@ Available subcommands:
     diffsettings
     dumpdata
     flush
+    inspectdb
     loaddata
     makemigrations
     migrate
@@ -149,7 +150,7 @@ async fn help_lists_commands_grouped_by_app() {
         (code, out.as_str()),
         (
             0,
-            "check\ncollectstatic\ndbshell\ndiffsettings\ndumpdata\nflush\ngreet\nloaddata\nmakemigrations\nmigrate\nseed_books\nshowmigrations\nsqlflush\nsqlmigrate\nsquashmigrations\n"
+            "check\ncollectstatic\ndbshell\ndiffsettings\ndumpdata\nflush\ngreet\ninspectdb\nloaddata\nmakemigrations\nmigrate\nseed_books\nshowmigrations\nsqlflush\nsqlmigrate\nsquashmigrations\n"
         )
     );
     let (_, out, _) = run(apps(), &["bookstore-admin", "help"]).await;

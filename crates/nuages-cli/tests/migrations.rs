@@ -442,3 +442,45 @@ async fn makemigrations_reports_no_changes_and_starts_named_apps() {
         "Migrations for 'shop':\n  shop/migrations/m0001_initial.rs\n    + Create model Author\n    + Create model Book\n"
     );
 }
+
+#[tokio::test]
+async fn migrate_creates_content_types_when_contenttypes_is_installed() {
+    use nuages_db::contrib::contenttypes::ContentType;
+    use nuages_db::models::manager::Manager;
+    for db in nuages_db::testing::databases().await.unwrap() {
+        let mut p = Project::new(&db.alias);
+        p.apps = Apps::new([
+            nuages_cli::contrib::contenttypes(),
+            App::new("shop")
+                .model(&AUTHOR)
+                .model(&BOOK)
+                .with_migrations(migrations()),
+        ])
+        .unwrap();
+        let (code, out, err) = p.db(&["migrate", "--verbosity", "2"]).await;
+        assert_eq!(code, 0, "{err}");
+        assert!(
+            out.contains("Applying contenttypes.0002_remove_content_type_name... OK"),
+            "{out}"
+        );
+        assert!(
+            out.contains("Adding content type 'contenttypes | contenttype'"),
+            "{out}"
+        );
+        assert!(out.contains("Adding content type 'shop | author'"), "{out}");
+        let names: Vec<String> = ContentType::objects()
+            .using(&db.alias)
+            .order_by(["app_label", "model"])
+            .fetch()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| format!("{}.{}", c.app_label, c.model))
+            .collect();
+        assert_eq!(names, ["contenttypes.contenttype", "shop.author", "shop.book"]);
+        // Nothing to apply: the handler still runs and adds nothing.
+        let (code, out, _) = p.db(&["migrate", "--verbosity", "2"]).await;
+        assert_eq!(code, 0);
+        assert!(!out.contains("Adding content type"), "{out}");
+    }
+}

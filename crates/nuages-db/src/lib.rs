@@ -9,6 +9,7 @@
 pub mod backends;
 pub mod capture;
 pub mod connection;
+pub mod contrib;
 pub mod error;
 pub mod migrations;
 pub mod models;

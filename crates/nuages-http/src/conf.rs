@@ -54,6 +54,12 @@ pub struct HttpSettings {
     pub secure_cross_origin_opener_policy: Option<String>,
     /// `X_FRAME_OPTIONS`.
     pub x_frame_options: String,
+    /// `INTERNAL_IPS`: addresses the `debug` context processor trusts.
+    pub internal_ips: Vec<String>,
+    /// The `TEMPLATES` `context_processors` option, by Django's dotted names
+    /// (`django.template.context_processors.debug`, `.static`, `.media`, `.tz`) or names
+    /// given to [`crate::context_processors::register`]. `request` and `csrf` always run.
+    pub context_processors: Vec<String>,
     /// `CSRF_COOKIE_NAME`.
     pub csrf_cookie_name: String,
     /// `CSRF_COOKIE_AGE` in seconds.
@@ -137,6 +143,8 @@ impl Default for HttpSettings {
             header_read_timeout: 30,
             body_read_timeout: 60,
             shutdown_grace_period: 30,
+            internal_ips: Vec::new(),
+            context_processors: Vec::new(),
             static_url: "/static/".to_owned(),
             static_root: None,
             staticfiles_dirs: Vec::new(),

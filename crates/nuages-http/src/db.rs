@@ -68,6 +68,9 @@ impl From<DbError> for HttpError {
 /// come from [`Model::get_field`] without anything to write; implement the trait with an
 /// empty body to keep Django's defaults.
 ///
+/// Annotations (`annotate(num_books=Count("books"))`) are attributes too
+/// (`{{ author.num_books }}`), read from the instance's `ModelState`.
+///
 /// Relation fields are reached by their attname (`{{ book.author_id }}`); `{{ book.author }}`
 /// is whatever [`TemplateModel::template_attr`] answers for `"author"` (typically the
 /// related object loaded with `select_related`), because rendering never runs a query.
@@ -115,6 +118,10 @@ impl<M: TemplateModel> TemplateObject for ModelObject<M> {
         let m = &*self.0;
         if let Some(v) = m.template_attr(name) {
             return Some(v);
+        }
+        // `annotate(num_books=...)` values are attributes of the instance in Django.
+        if let Some(v) = m.state().and_then(|s| s.annotation(name)) {
+            return Some(template_value(v));
         }
         match name {
             "pk" => return Some(template_value(&m.pk())),

@@ -7,6 +7,7 @@
 pub mod cache;
 pub mod client;
 pub mod conf;
+pub mod context_processors;
 pub mod cookies;
 #[cfg(feature = "db")]
 pub mod db;

@@ -286,7 +286,11 @@ fn render_with(
 ) -> Result<String> {
     let template = engine.select_template(names).map_err(template_error)?;
     let mut values = match request {
-        Some(r) => request_context(r),
+        Some(r) => {
+            let mut values = request_context(r);
+            values.extend(crate::context_processors::run(r)?);
+            values
+        }
         None => IndexMap::new(),
     };
     values.extend(context_data.iter().map(|(k, v)| (k.clone(), v.clone())));

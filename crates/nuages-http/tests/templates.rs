@@ -120,4 +120,53 @@ async fn template_responses_end_to_end() {
 
     let r = c.get("/broken/").send().await;
     assert_eq!(r.status, 500);
+
+    // Context processors from the settings (Django's TEMPLATES context_processors).
+    let e5 = Engine::builder()
+        .template(
+            "cp.html",
+            "{{ STATIC_URL }}|{{ MEDIA_URL }}|{{ TIME_ZONE }}|{{ debug }}|{{ sql_queries|length }}|{{ shadowed }}",
+        )
+        .build();
+    let cp_view = move |r: HttpRequest| {
+        let e = e5.clone();
+        async move { render(&r, &e, "cp.html", &serde_json::json!({"shadowed": "view"})) }
+    };
+    nuages_http::context_processors::register("tests.shadow", |_r: &HttpRequest| {
+        vec![("shadowed".to_owned(), Value::from("processor"))]
+    });
+    let mut settings = nuages_http::Conf::for_tests().settings.clone();
+    settings.debug = true;
+    let mut http = nuages_http::HttpSettings {
+        media_url: "/media/".into(),
+        internal_ips: vec!["127.0.0.1".into()],
+        context_processors: [
+            "django.template.context_processors.debug",
+            "django.template.context_processors.request",
+            "django.template.context_processors.static",
+            "django.template.context_processors.media",
+            "django.template.context_processors.tz",
+            "tests.shadow",
+        ]
+        .map(String::from)
+        .to_vec(),
+        ..Default::default()
+    };
+    let conf = nuages_http::Conf::with_http(settings.clone(), http.clone());
+    let c = Client::new(Router::with_conf(conf, vec![path("cp/", cp_view.clone())]).unwrap());
+    // The view's own context wins over the processors (Django pushes it on top).
+    assert_eq!(
+        c.get("/cp/").send().await.text(),
+        "/static/|/media/|UTC|True|0|view"
+    );
+    // `debug` only for INTERNAL_IPS and with DEBUG on.
+    http.internal_ips = vec!["10.0.0.1".into()];
+    let conf = nuages_http::Conf::with_http(settings, http.clone());
+    let c = Client::new(Router::with_conf(conf, vec![path("cp/", cp_view.clone())]).unwrap());
+    assert_eq!(c.get("/cp/").send().await.text(), "/static/|/media/|UTC||0|view");
+    // An unknown processor is a configuration error (a 500), not silently skipped.
+    http.context_processors = vec!["myapp.missing".into()];
+    let conf = nuages_http::Conf::with_http(nuages_http::Conf::for_tests().settings.clone(), http);
+    let c = Client::new(Router::with_conf(conf, vec![path("cp/", cp_view)]).unwrap());
+    assert_eq!(c.get("/cp/").send().await.status, 500);
 }

@@ -143,6 +143,7 @@ fn model_meta(m: &ModelInfo) -> Result<TokenStream> {
     let object_name = m.ident.to_string();
     let model_name = &m.model_name;
     let db_table = &m.db_table;
+    let generic_meta = crate::generic::meta_fields(m);
     Ok(quote! {
         #meta::ModelMeta {
             ordering: #ordering,
@@ -156,6 +157,7 @@ fn model_meta(m: &ModelInfo) -> Result<TokenStream> {
             default_related_name: #default_related_name,
             get_latest_by: #get_latest_by,
             db_table_comment: #db_table_comment,
+            #generic_meta
             ..#meta::ModelMeta::new(#app_label, #object_name, #model_name, #db_table, &__NUAGES_FIELDS)
         }
     })
@@ -266,6 +268,8 @@ fn impl_model(m: &ModelInfo) -> TokenStream {
         }
         None => quote!(),
     };
+    inits.extend(crate::generic::inits(m));
+    let generic_arms = crate::generic::related_arms(m);
     // select_related / prefetched forward keys go into their handles.
     let related_arms = m.fields.iter().filter_map(|f| {
         let Kind::ForeignKey { target, .. } = &f.kind else { return None };
@@ -334,6 +338,7 @@ fn impl_model(m: &ModelInfo) -> TokenStream {
             ) -> #k::Result<()> {
                 match name {
                     #(#related_arms)*
+                    #(#generic_arms)*
                     _ => #k::models::state::store_related(self, name, object),
                 }
             }
@@ -803,6 +808,7 @@ pub fn expand(m: &ModelInfo) -> Result<TokenStream> {
         quote!(impl #k::models::validation::Clean for #ident {})
     };
     let handles = typed_handles(m);
+    let generic = crate::generic::expand(m);
     Ok(quote! {
         #[allow(non_upper_case_globals, non_snake_case, clippy::all)]
         const _: () = {
@@ -829,5 +835,7 @@ pub fn expand(m: &ModelInfo) -> Result<TokenStream> {
         };
 
         #handles
+
+        #generic
     })
 }

@@ -12,6 +12,7 @@ use syn::{parse_macro_input, DeriveInput};
 mod attrs;
 mod choices;
 mod codegen;
+mod generic;
 mod model;
 mod q;
 mod static_q;

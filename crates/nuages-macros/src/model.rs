@@ -63,6 +63,8 @@ pub struct ModelInfo {
     pub db_table: String,
     /// The `ModelState` field (Django's `_state`), which has no column.
     pub state: Option<Ident>,
+    /// `GenericForeignKey` / `GenericRelation` fields (no column; see `generic.rs`).
+    pub generics: Vec<crate::generic::GenericField>,
 }
 
 fn err<T>(span: impl Spanned, msg: impl std::fmt::Display) -> Result<T> {
@@ -121,7 +123,18 @@ impl ModelInfo {
         };
         let mut fields = Vec::new();
         let mut state = None;
+        let mut generics = Vec::new();
         for f in &named.named {
+            if let Some(g) = crate::generic::analyse(f)? {
+                if opts.is_abstract {
+                    return err(
+                        f,
+                        "generic relations belong to the concrete model, not an abstract base",
+                    );
+                }
+                generics.push(g);
+                continue;
+            }
             if is_named(&f.ty, "ModelState") {
                 if state.is_some() || opts.is_abstract {
                     return err(
@@ -155,6 +168,7 @@ impl ModelInfo {
                 db_table: String::new(),
                 model_name,
                 state: None,
+                generics,
             });
         }
         // The primary key: an explicit `primary_key`, else Django's implicit `id`.
@@ -237,8 +251,10 @@ impl ModelInfo {
             model_name,
             db_table,
             state,
+            generics,
         };
         info.check_options()?;
+        crate::generic::check(&info)?;
         Ok(info)
     }
 

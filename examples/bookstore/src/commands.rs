@@ -1,10 +1,12 @@
 //! The app's management commands: `quickstart` (migrate, load the demo data into an
-//! empty database, serve), `loaddemo` (the demo data, with a progress bar) and
-//! `runserver [addrport]` (the development server, as Django's).
+//! empty database, serve), `loaddemo` (the demo data, with a progress bar),
+//! `runserver [addrport]` (the development server, as Django's) and `topbooks` (a report
+//! of the best-reviewed books, the seeds' kind of custom command: arguments, a query,
+//! formatted output, `CommandError` on bad input).
 
 use nuages_cli::commands::migrate::Migrate;
 use nuages_cli::{async_trait, clap, create_parser, Command, CommandContext, CommandError, Progress};
-use nuages_db::connection;
+use nuages_db::{connection, FromValue};
 use nuages_http::middleware::{Middleware, MiddlewareFuture, Next};
 use nuages_http::HttpRequest;
 
@@ -181,6 +183,80 @@ impl Command for RunServer {
         let addr = addr(args)?;
         connect(ctx)?;
         serve(ctx, addr).await
+    }
+}
+
+/// `topbooks [--limit N] [--min-reviews M]`: the books with the best average reader
+/// rating (`annotate(avg_rating=Avg("reviews__rating"), num_reviews=Count("reviews"))`,
+/// at least `M` reviews, default 3), best first, one line each.
+pub struct TopBooks;
+
+#[async_trait]
+impl Command for TopBooks {
+    fn name(&self) -> &str {
+        "topbooks"
+    }
+
+    fn help(&self) -> &str {
+        "Lists the books with the best average reader rating."
+    }
+
+    fn arguments(&self, cmd: clap::Command) -> clap::Command {
+        cmd.arg(
+            clap::Arg::new("limit")
+                .long("limit")
+                .value_parser(clap::value_parser!(u32))
+                .default_value("10")
+                .help("How many books to list."),
+        )
+        .arg(
+            clap::Arg::new("min_reviews")
+                .long("min-reviews")
+                .value_parser(clap::value_parser!(u32))
+                .default_value("3")
+                .help("Only books with at least this many reviews."),
+        )
+    }
+
+    async fn handle(&self, ctx: &CommandContext, args: &clap::ArgMatches) -> Result<(), CommandError> {
+        use nuages_db::models::manager::Manager;
+        let limit = args.get_one::<u32>("limit").copied().unwrap_or(10);
+        let min_reviews = args.get_one::<u32>("min_reviews").copied().unwrap_or(3);
+        if limit == 0 {
+            return Err(CommandError::new("--limit must be at least 1."));
+        }
+        connect(ctx)?;
+        let books = crate::models::Book::objects()
+            .using(ALIAS)
+            .select_related(["author"])
+            .annotate(crate::views::review_stats())
+            .filter_str("num_reviews__gte", i64::from(min_reviews))
+            .order_by(["-avg_rating", "-num_reviews", "title", "id"])
+            .slice(Some(0), Some(i64::from(limit)))
+            .fetch()
+            .await?;
+        if books.is_empty() {
+            ctx.stdout
+                .write(&format!("No book has {min_reviews} or more reviews."))?;
+        }
+        for (rank, book) in books.iter().enumerate() {
+            let state = &book._state;
+            let avg = state
+                .annotation("avg_rating")
+                .and_then(|v| f64::from_value(v.clone()).ok())
+                .unwrap_or_default();
+            let n = state
+                .annotation("num_reviews")
+                .and_then(|v| i64::from_value(v.clone()).ok())
+                .unwrap_or_default();
+            let author = book.author.loaded().map_or("", |a| a.name.as_str());
+            ctx.stdout.write(&format!(
+                "{:>2}. {avg:.2} ({n} reviews)  {} by {author}",
+                rank + 1,
+                book.title
+            ))?;
+        }
+        Ok(())
     }
 }
 

@@ -116,6 +116,8 @@ pub struct DemoData {
     reviews: Vec<Review>,
     stores: Vec<Store>,
     store_books: Vec<(i64, i64)>,
+    /// Lending stock, generated: every published book has 1 to 3 copies, none lent.
+    stocks: Vec<Stock>,
 }
 
 impl DemoData {
@@ -225,7 +227,27 @@ impl DemoData {
                 .into_iter()
                 .map(|s| (s.store_id, s.book_id))
                 .collect(),
-        })
+            stocks: Vec::new(),
+        }
+        .with_stocks())
+    }
+
+    /// Generates the lending stock (not part of the conformance fixture): one `Stock`
+    /// row per published book, with `1 + id % 3` copies and none on loan.
+    fn with_stocks(mut self) -> DemoData {
+        self.stocks = self
+            .books
+            .iter()
+            .filter(|b| b.is_published)
+            .map(|b| Stock {
+                id: b.id,
+                book: ForeignKey::new(b.id),
+                copies: 1 + (b.id % 3) as i32,
+                on_loan: 0,
+                ..Default::default()
+            })
+            .collect();
+        self
     }
 
     /// How many objects [`DemoData::load`] creates.
@@ -238,7 +260,8 @@ impl DemoData {
             + self.book_genres.len()
             + self.reviews.len()
             + self.stores.len()
-            + self.store_books.len()) as u64
+            + self.store_books.len()
+            + self.stocks.len()) as u64
     }
 
     /// Whether there is nothing to load.
@@ -263,6 +286,7 @@ impl DemoData {
             progress(create(alias, self.reviews).await?);
             progress(create(alias, self.stores).await?);
             progress(store_books(alias, &self.store_books).await?);
+            progress(create(alias, self.stocks).await?);
             reset_sequences(alias).await?;
             Ok(())
         })

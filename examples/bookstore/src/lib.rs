@@ -29,6 +29,8 @@ pub fn all_models() -> Vec<&'static ModelMeta> {
         BookGenre::meta(),
         Review::meta(),
         Store::meta(),
+        Stock::meta(),
+        Loan::meta(),
     ]
 }
 
@@ -39,9 +41,12 @@ pub fn app_config() -> nuages_cli::App {
     nuages_cli::App::new("bookstore")
         // Where `makemigrations` writes `migrations/` (this crate's `src/`).
         .with_path(concat!(env!("CARGO_MANIFEST_DIR"), "/src"))
+        // Generated migrations name the ORM crate this crate depends on.
+        .with_db_crate("nuages_db")
         .with_models(all_models())
         .with_migrations(migrations::migrations())
         .command(commands::QuickStart)
         .command(commands::LoadDemo)
         .command(commands::RunServer)
+        .command(commands::TopBooks)
 }

@@ -4,9 +4,13 @@
 
 use std::sync::Arc;
 
-use nuages_http::middleware::{CommonMiddleware, Middleware, SecurityMiddleware, XFrameOptionsMiddleware};
+use nuages_http::middleware::{
+    CommonMiddleware, CsrfViewMiddleware, Middleware, SecurityMiddleware, XFrameOptionsMiddleware,
+};
 use nuages_http::template::UrlconfReverser;
 use nuages_http::urls::UrlEntry;
+use nuages_http::views::decorators::require_POST;
+use nuages_http::views::generic::{BaseDetailView, BaseListView};
 use nuages_http::views::RedirectView;
 use nuages_http::{path, HttpError, HttpRequest, HttpResponse, Router, ViewResult};
 use nuages_template::Engine;
@@ -124,11 +128,12 @@ pub fn urlpatterns(site: &Arc<Site>, debug: bool) -> Vec<UrlEntry> {
             .as_view(),
         )
         .name("home"),
-        path("books/", bind(site, views::book_list)).name("book_list"),
-        path("books/<int:pk>/", bind(site, views::book_detail)).name("book_detail"),
-        path("authors/", bind(site, views::author_list)).name("author_list"),
-        path("authors/<int:pk>/", bind(site, views::author_detail)).name("author_detail"),
-        path("genres/<slug:slug>/", bind(site, views::genre_detail)).name("genre_detail"),
+        path("books/", views::BookList::new(site).as_view()).name("book_list"),
+        path("books/<int:pk>/", views::BookDetail::new(site).as_view()).name("book_detail"),
+        path("books/<int:pk>/borrow/", require_POST(bind(site, views::borrow))).name("book_borrow"),
+        path("authors/", views::AuthorList::new(site).as_view()).name("author_list"),
+        path("authors/<int:pk>/", views::AuthorDetail::new(site).as_view()).name("author_detail"),
+        path("genres/<slug:slug>/", views::GenreBooks::new(site).as_view()).name("genre_detail"),
     ];
     if debug {
         patterns.push(path("static/<path:path>", serve_static).name("static"));
@@ -137,7 +142,8 @@ pub fn urlpatterns(site: &Arc<Site>, debug: bool) -> Vec<UrlEntry> {
 }
 
 /// The project's `Router`: settings, the URLconf over `alias`, and the middleware of a new
-/// Django project that applies here (security headers, `APPEND_SLASH`, clickjacking).
+/// Django project that applies here (security headers, `APPEND_SLASH`, CSRF protection of
+/// the borrow form, clickjacking).
 ///
 /// ```
 /// use nuages_http::Client;
@@ -163,6 +169,8 @@ pub fn build_app_with<M: Middleware>(
     outer: Option<M>,
 ) -> nuages_http::Result<Router> {
     let debug = settings.debug;
+    // Django's `AppConfig.ready()`: the app's signal receivers (idempotent).
+    crate::signals::connect();
     let site = Site::new(alias);
     let mut app = Router::new(settings, urlpatterns(&site, debug))?;
     if let Some(outer) = outer {
@@ -171,5 +179,6 @@ pub fn build_app_with<M: Middleware>(
     Ok(app
         .with_middleware(SecurityMiddleware::new())
         .with_middleware(CommonMiddleware::new())
+        .with_middleware(CsrfViewMiddleware)
         .with_middleware(XFrameOptionsMiddleware))
 }

@@ -1,7 +1,13 @@
 //! The app's signal receivers (Django's `signals.py`, connected from `AppConfig.ready()`).
 //!
-//! The spec fixes the models' columns, so instead of a denormalised counter column the
-//! receivers keep an audit trail of catalogue changes: every review written or removed and
+//! Two kinds. The denormalised counter of the seeds: `Stock.on_loan` is the number of
+//! `Loan` rows of the book, kept by a `post_save` receiver on `Loan` (a new loan adds
+//! one) and a `post_delete` one (a returned loan, deleted, takes one away), each an
+//! `UPDATE ... SET on_loan = on_loan +/- 1` on the saving connection, so inside the
+//! borrow view's transaction it is part of that transaction.
+//!
+//! And, since the spec fixes the nine catalogue models' columns, an audit trail of
+//! catalogue changes instead of a counter column on them: every review written or removed and
 //! every book removed, whether by `save()`, `obj.delete()` or a cascade of the deletion
 //! collector (deleting an author removes their books and those books' reviews, and each
 //! removal is recorded). Entries are logged (target `bookstore.activity`) and the most
@@ -15,7 +21,9 @@ use nuages_core::dispatch::Receiver;
 use nuages_db::models::signals::{model_sender, post_delete, post_save};
 use nuages_db::{Model, Value};
 
-use crate::models::{Book, Review};
+use crate::models::{Book, Loan, Review, Stock};
+use nuages_db::models::manager::Manager;
+use nuages_db::query::F;
 
 /// How many entries [`recent_activity`] keeps.
 pub const KEEP: usize = 100;
@@ -60,9 +68,42 @@ pub fn recent_activity() -> Vec<Activity> {
         .collect()
 }
 
+/// Adds `delta` to the `on_loan` counter of the stock of `book` on database `using`.
+async fn count_loan(using: String, book: Value, delta: i64) -> Result<(), nuages_core::dispatch::BoxError> {
+    Stock::objects()
+        .using(&using)
+        .filter_str("book", book)
+        .update([("on_loan", F::new("on_loan") + delta)])
+        .await?;
+    Ok(())
+}
+
 /// Connects the receivers. Idempotent (each has a `dispatch_uid`), like Django's
 /// `ready()`, which may run more than once.
 pub fn connect() {
+    post_save().connect_receiver(
+        Receiver::new_async(
+            |e: std::sync::Arc<nuages_core::dispatch::Event<nuages_db::models::signals::PostSave>>| async move {
+                if !e.created || e.raw {
+                    return Ok(());
+                }
+                let book = e.instance.get("book").cloned().unwrap_or_default();
+                count_loan(e.using.clone(), book, 1).await
+            },
+        )
+        .sender(model_sender(Loan::meta()))
+        .dispatch_uid("bookstore.loan_saved"),
+    );
+    post_delete().connect_receiver(
+        Receiver::new_async(
+            |e: std::sync::Arc<nuages_core::dispatch::Event<nuages_db::models::signals::Delete>>| async move {
+                let book = e.instance.get("book").cloned().unwrap_or_default();
+                count_loan(e.using.clone(), book, -1).await
+            },
+        )
+        .sender(model_sender(Loan::meta()))
+        .dispatch_uid("bookstore.loan_deleted"),
+    );
     post_save().connect_receiver(
         Receiver::new(
             |e: &nuages_core::dispatch::Event<nuages_db::models::signals::PostSave>| {

@@ -270,6 +270,8 @@ impl Command for Migrate {
             executor.check_replacements().await?;
             if verbose {
                 ctx.stdout.write("  No migrations to apply.")?;
+            }
+            if verbose {
                 if let Ok(changed) = apps_with_model_changes(ctx, &graph) {
                     if !changed.is_empty() {
                         let names: Vec<String> = changed.iter().map(|a| crate::pyrepr::repr_str(a)).collect();
@@ -284,7 +286,7 @@ impl Command for Migrate {
                     }
                 }
             }
-            return Ok(());
+            return emit_post_migrate(ctx, &executor, alias).await;
         }
         let options = MigrateOptions {
             fake: args.get_flag("fake"),
@@ -307,7 +309,7 @@ impl Command for Migrate {
                         ))?;
                     }
                 }
-                Ok(())
+                emit_post_migrate(ctx, &executor, alias).await
             }
             Err(e) => {
                 if verbose {
@@ -317,6 +319,36 @@ impl Command for Migrate {
             }
         }
     }
+}
+
+/// Django's `emit_post_migrate_signal`: what the installed contrib apps do after every
+/// `migrate` (the contenttypes app creates the content types of every app's models; rows
+/// of models that no longer exist are left, as in Django).
+async fn emit_post_migrate(
+    ctx: &CommandContext,
+    executor: &MigrationExecutor<'_>,
+    alias: &str,
+) -> Result<()> {
+    if !ctx.apps.is_installed("django.contrib.contenttypes") {
+        return Ok(());
+    }
+    // Like Django's handler, nothing happens while the contenttypes table is not migrated.
+    let ready = ("contenttypes".to_owned(), "0001_initial".to_owned());
+    if !executor.applied().await?.contains(&ready) {
+        return Ok(());
+    }
+    for app in ctx.apps.get_app_configs() {
+        let added =
+            nuages_db::contrib::contenttypes::management::create_contenttypes(alias, &app.label, &app.models)
+                .await?;
+        if ctx.verbosity >= 2 {
+            for ct in added {
+                ctx.stdout
+                    .write(&format!("Adding content type '{} | {}'", ct.app_label, ct.model))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// After a failed run, prints the steps that completed and the one that failed, as

@@ -11,6 +11,7 @@ pub mod diffsettings;
 pub mod dumpdata;
 mod fixture_support;
 pub mod flush;
+pub mod inspectdb;
 pub mod loaddata;
 pub mod makemigrations;
 pub mod merge;
@@ -34,6 +35,7 @@ pub fn builtins() -> Vec<Arc<dyn Command>> {
         Arc::new(diffsettings::DiffSettings),
         Arc::new(dumpdata::DumpData),
         Arc::new(flush::Flush),
+        Arc::new(inspectdb::InspectDb),
         Arc::new(loaddata::LoadData),
         Arc::new(makemigrations::MakeMigrations),
         Arc::new(migrate::Migrate),

@@ -167,6 +167,10 @@ fn can_fast_delete(meta: &ModelMeta, from_field: Option<&Field>) -> bool {
     if has_signal_listeners(meta) {
         return false;
     }
+    // Generic relations (private fields with `bulk_related_objects`) need the objects.
+    if !meta.generic_relations.is_empty() {
+        return false;
+    }
     candidate_relations(meta).iter().all(|r| match r {
         CandidateRel::Field { field, .. } => field
             .relation
@@ -569,6 +573,25 @@ impl Collector {
                         label: label.clone(),
                         values: batch.iter().map(|o| o.pk().clone()).collect(),
                     });
+                }
+            }
+            // Generic relations: the rows pointing at these objects through a
+            // GenericRelation go too (Django's `bulk_related_objects`).
+            for rel in meta.generic_relations {
+                let to = (rel.to)();
+                let ct = crate::contrib::contenttypes::models::get_for_meta(&self.using, meta).await?;
+                let pks: Vec<Value> = new_objs.iter().map(|o| o.pk().clone()).collect();
+                let qs = DynQuerySet::new(to)
+                    .using(&self.using)
+                    .filter(Q::lookup(rel.content_type_field, Value::Int(i64::from(ct.id))))
+                    .filter(Q::lookup(format!("{}__in", rel.object_id_field), Rhs::from(pks)));
+                if can_fast_delete(to, None) {
+                    self.fast_deletes.push(FastDelete::Query(Box::new(qs)));
+                } else {
+                    let sub_objs = self.load(qs, true).await?;
+                    if !sub_objs.is_empty() {
+                        self.collect(to, sub_objs, Some(meta), true, false).await?;
+                    }
                 }
             }
             if fail_on_restricted {

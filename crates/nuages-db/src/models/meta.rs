@@ -368,6 +368,39 @@ pub struct ModelMeta {
     pub default_related_name: Option<&'static str>,
     pub get_latest_by: &'static [&'static str],
     pub db_table_comment: Option<&'static str>,
+    /// `GenericForeignKey`s (Django's private fields): no column, described by the two
+    /// concrete fields they combine.
+    pub generic_foreign_keys: &'static [GenericForeignKeyMeta],
+    /// `GenericRelation`s: the reverse side of another model's generic foreign key,
+    /// declared on the target (no column either).
+    pub generic_relations: &'static [GenericRelationMeta],
+}
+
+/// A `GenericForeignKey(ct_field, fk_field)`: the `content_type` foreign key and the
+/// `object_id` field that together point at a row of any model.
+#[derive(Debug, Clone, Copy)]
+pub struct GenericForeignKeyMeta {
+    /// The attribute name (`content_object`).
+    pub name: &'static str,
+    /// The foreign key to `ContentType` (`content_type`).
+    pub ct_field: &'static str,
+    /// The field holding the related object's primary key (`object_id`).
+    pub fk_field: &'static str,
+}
+
+/// A `GenericRelation(to, object_id_field, content_type_field, related_query_name)`.
+#[derive(Debug, Clone, Copy)]
+pub struct GenericRelationMeta {
+    /// The attribute and lookup name (`votes`).
+    pub name: &'static str,
+    /// The model holding the generic foreign key (`Vote`).
+    pub to: fn() -> &'static ModelMeta,
+    /// `object_id_field` on `to`.
+    pub object_id_field: &'static str,
+    /// `content_type_field` on `to`.
+    pub content_type_field: &'static str,
+    /// `related_query_name`: the lookup from `to` back to this model.
+    pub related_query_name: Option<&'static str>,
 }
 
 impl ModelMeta {
@@ -396,6 +429,8 @@ impl ModelMeta {
             default_related_name: None,
             get_latest_by: &[],
             db_table_comment: None,
+            generic_foreign_keys: &[],
+            generic_relations: &[],
         }
     }
 
@@ -424,5 +459,15 @@ impl ModelMeta {
     /// [`Model::from_db`](crate::Model::from_db).
     pub fn concrete_fields(&self) -> impl Iterator<Item = &'static Field> {
         self.fields.iter().filter(|f| f.is_concrete())
+    }
+
+    /// A `GenericRelation` declared on this model, by name.
+    pub fn generic_relation(&self, name: &str) -> Option<&'static GenericRelationMeta> {
+        self.generic_relations.iter().find(|g| g.name == name)
+    }
+
+    /// A `GenericForeignKey` of this model, by name.
+    pub fn generic_foreign_key(&self, name: &str) -> Option<&'static GenericForeignKeyMeta> {
+        self.generic_foreign_keys.iter().find(|g| g.name == name)
     }
 }

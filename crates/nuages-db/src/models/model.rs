@@ -118,10 +118,14 @@ pub trait Model: Sized + Send + Sync + 'static {
     /// Builds an instance from a loaded [`ModelObject`] with its related objects
     /// (`select_related`) and prefetched lists.
     fn from_object(object: ModelObject) -> Result<Self> {
+        let annotations = object.annotations();
         let (row, db, related, prefetched) = object.into_parts();
         let mut instance = Self::from_db(row)?;
         if let Some(state) = instance.state_mut() {
             state.set_db(&db);
+            for (name, value) in annotations {
+                state.set_annotation(&name, value);
+            }
         }
         for (name, obj) in related {
             instance.set_related(&name, obj)?;

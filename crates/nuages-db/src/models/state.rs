@@ -27,6 +27,7 @@ use crate::error::{DbError, Result};
 use crate::models::meta::ModelMeta;
 use crate::models::model::Model;
 use crate::query::ModelObject;
+use crate::Value;
 
 type Cached = Arc<dyn Any + Send + Sync>;
 
@@ -39,6 +40,8 @@ pub struct ModelState {
     related: Vec<(String, Option<Cached>)>,
     /// Prefetched lists by accessor name or `to_attr`.
     prefetched: Vec<(String, Cached)>,
+    /// The values `annotate()` added to the row, by alias.
+    annotations: Vec<(String, Value)>,
 }
 
 impl ModelState {
@@ -74,6 +77,34 @@ impl ModelState {
     /// True when a list was prefetched under `name`.
     pub fn is_prefetched(&self, name: &str) -> bool {
         self.prefetched.iter().any(|(n, _)| n == name)
+    }
+
+    /// An annotation the instance was loaded with (`annotate(num_books=Count("books"))`
+    /// makes `num_books` an attribute of each instance in Django; here it is kept in the
+    /// state so templates and views can read it by name). `None` when the queryset had no
+    /// annotation of that name.
+    ///
+    /// ```
+    /// use nuages_db::models::state::ModelState;
+    /// use nuages_db::Value;
+    /// let mut state = ModelState::default();
+    /// state.set_annotation("num_books", Value::Int(3));
+    /// assert_eq!(state.annotation("num_books"), Some(&Value::Int(3)));
+    /// assert_eq!(state.annotation("other"), None);
+    /// ```
+    pub fn annotation(&self, name: &str) -> Option<&Value> {
+        self.annotations.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
+    /// Every annotation, in the order of the queryset's `annotate()` calls.
+    pub fn annotations(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.annotations.iter().map(|(n, v)| (n.as_str(), v))
+    }
+
+    /// Records an annotation value (replacing one of the same name).
+    pub fn set_annotation(&mut self, name: &str, value: Value) {
+        self.annotations.retain(|(n, _)| n != name);
+        self.annotations.push((name.to_owned(), value));
     }
 
     /// Caches a single related object (or its absence) under `name`.
@@ -133,6 +164,7 @@ impl fmt::Debug for ModelState {
                     .map(|(n, _)| n.as_str())
                     .collect::<Vec<_>>(),
             )
+            .field("annotations", &self.annotations)
             .finish()
     }
 }
@@ -171,6 +203,12 @@ fn builder(meta: &'static ModelMeta) -> Result<&'static ModelBuilder> {
                 meta.object_name
             ))
         })
+}
+
+/// Builds the typed instance of a [`ModelObject`] of any registered model (an `Arc<M>`),
+/// for relations whose model is only known at run time (generic foreign keys).
+pub(crate) fn build_any(object: ModelObject) -> Result<Arc<dyn Any + Send + Sync>> {
+    (builder(object.meta())?.one)(object)
 }
 
 fn no_state(owner: &ModelMeta, name: &str) -> DbError {

@@ -669,6 +669,7 @@ impl Compiler {
         let mut stmt = SQuery::select();
         let mut selected: Vec<SExpr> = Vec::new();
         let mut entries: Vec<super::render::SelectEntry> = Vec::new();
+        let mut related_entries: Vec<super::render::SelectEntry> = Vec::new();
         match mode {
             SelectMode::Count => {
                 stmt.expr_as(SExpr::cust("COUNT(*)"), Alias::new("__count"));
@@ -715,8 +716,11 @@ impl Compiler {
                         None => stmt.expr(e),
                     };
                 }
-                // select_related columns and the prefetch column (query/related.rs).
+                // select_related columns and the prefetch column (query/related.rs);
+                // grouped like the rest of the select list (Django's `get_group_by`
+                // walks the whole select, related klass columns included).
                 for e in super::related::extra_columns(&mut q)? {
+                    related_entries.push((e.clone(), None));
                     let e = self.expr(&q, &e)?;
                     selected.push(e.clone());
                     stmt.expr(e);
@@ -734,6 +738,7 @@ impl Compiler {
         let group_by = if mode == SelectMode::Count {
             Vec::new()
         } else {
+            entries.extend(related_entries);
             self.group_by(&q, &entries, &order_exprs, having_part.as_ref(), meta_ordering)?
         };
         self.add_from_and_joins(&q, &mut stmt);
@@ -867,8 +872,20 @@ impl Compiler {
                 continue;
             }
             let parent = &q.joins[j.parent];
-            let on = col(&parent.alias, j.from_col)
+            let mut on = col(&parent.alias, j.from_col)
                 .equals((Alias::new(j.alias.clone()), Alias::new(j.to_col.clone())));
+            if let Some(x) = &j.extra {
+                // AND <generic side>.content_type_id IN (SELECT id FROM django_content_type
+                // WHERE app_label = %s AND model = %s): the id of the owner's content type.
+                let side = if x.on_child { &j.alias } else { &parent.alias };
+                let ct = crate::contrib::contenttypes::ContentType::meta_static();
+                let mut sub = SQuery::select();
+                sub.column(Alias::new(ct.pk().column))
+                    .from(Alias::new(ct.db_table))
+                    .and_where(SExpr::col(Alias::new("app_label")).eq(x.app_label))
+                    .and_where(SExpr::col(Alias::new("model")).eq(x.model));
+                on = on.and(col(side, x.column).in_subquery(sub));
+            }
             let kind = if j.join_type == JoinType::LeftOuter {
                 SJoin::LeftJoin
             } else {

@@ -245,7 +245,14 @@ impl<M: Model> QuerySet<M> {
 
     fn instance(&self, row: Row) -> Result<M> {
         let meta = M::meta();
-        let values = row.into_values();
+        let nfields = match &self.inner.query.loaded_fields {
+            Some(f) => f.len(),
+            None => meta.concrete_fields().count(),
+        };
+        let columns = row.columns_arc().clone();
+        let mut values = row.into_values();
+        // Annotations follow the fields in the SELECT list (`DynQuerySet::columns`).
+        let annotations = values.split_off(nfields.min(values.len()));
         let mut out: Vec<Option<Value>> = Vec::with_capacity(meta.fields.len());
         match &self.inner.query.loaded_fields {
             None => out.extend(values.into_iter().map(Some)),
@@ -263,6 +270,9 @@ impl<M: Model> QuerySet<M> {
         let mut instance = M::from_db(ModelRow::new(out))?;
         if let Some(state) = instance.state_mut() {
             state.set_db(self.inner.db());
+            for (name, value) in columns.iter().skip(nfields).zip(annotations) {
+                state.set_annotation(name, value);
+            }
         }
         Ok(instance)
     }

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use crate::error::{DbError, Result};
-use crate::models::meta::{Field, FieldType, ModelMeta, Relation, RelationKind};
+use crate::models::meta::{Field, FieldType, GenericRelationMeta, ModelMeta, Relation, RelationKind};
 use crate::models::registry;
 
 /// The primary key of an auto-created many-to-many table.
@@ -40,6 +40,64 @@ impl ReverseRel {
 pub(crate) enum FieldRef {
     Forward(&'static Field),
     Reverse(ReverseRel),
+    /// A `GenericRelation` declared on `owner` (`post.votes`).
+    Generic {
+        owner: &'static ModelMeta,
+        rel: &'static GenericRelationMeta,
+    },
+    /// The way back through a `GenericRelation`'s `related_query_name` (`vote.post`).
+    GenericReverse {
+        owner: &'static ModelMeta,
+        rel: &'static GenericRelationMeta,
+    },
+}
+
+/// The extra join condition of a generic relation (Django's `GenericRelation`
+/// `get_extra_restriction`): the content type column of the generic side equals the
+/// owner model's content type, found by a sub-select on `django_content_type` so the
+/// query needs no lookup before it is compiled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct GenericRestriction {
+    /// True when the generic side is the join's table, false when it is the parent.
+    pub on_child: bool,
+    pub column: &'static str,
+    pub app_label: &'static str,
+    pub model: &'static str,
+}
+
+/// `GenericRelation`s whose `related_query_name` leads back from `meta`.
+fn generic_reverse(meta: &ModelMeta, name: &str) -> Option<FieldRef> {
+    static MAP: OnceLock<HashMap<usize, Vec<(&'static ModelMeta, &'static GenericRelationMeta)>>> =
+        OnceLock::new();
+    let map = MAP.get_or_init(|| {
+        let mut map: HashMap<usize, Vec<_>> = HashMap::new();
+        for owner in registry::all_models() {
+            for rel in owner.generic_relations {
+                if rel.related_query_name.is_some() {
+                    map.entry(meta_key((rel.to)())).or_default().push((owner, rel));
+                }
+            }
+        }
+        map
+    });
+    map.get(&meta_key(meta))?
+        .iter()
+        .find(|(_, r)| r.related_query_name == Some(name))
+        .map(|&(owner, rel)| FieldRef::GenericReverse { owner, rel })
+}
+
+fn generic_names(meta: &ModelMeta) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = meta.generic_relations.iter().map(|g| g.name).collect();
+    for owner in registry::all_models() {
+        for rel in owner.generic_relations {
+            if let Some(q) = rel.related_query_name {
+                if std::ptr::eq((rel.to)(), meta) {
+                    out.push(q);
+                }
+            }
+        }
+    }
+    out
 }
 
 fn meta_key(m: &ModelMeta) -> usize {
@@ -88,10 +146,13 @@ pub(crate) fn get_field(meta: &'static ModelMeta, name: &str) -> Option<FieldRef
     if let Some(f) = meta.field(name) {
         return Some(FieldRef::Forward(f));
     }
-    reverse_relations(meta)
-        .iter()
-        .find(|r| r.name == name)
-        .map(|r| FieldRef::Reverse(*r))
+    if let Some(r) = reverse_relations(meta).iter().find(|r| r.name == name) {
+        return Some(FieldRef::Reverse(*r));
+    }
+    if let Some(rel) = meta.generic_relation(name) {
+        return Some(FieldRef::Generic { owner: meta, rel });
+    }
+    generic_reverse(meta, name)
 }
 
 /// Django's choice list for "Cannot resolve keyword": names and attnames of concrete
@@ -105,6 +166,7 @@ pub(crate) fn field_choices(meta: &'static ModelMeta) -> Vec<&'static str> {
         }
     }
     names.extend(reverse_relations(meta).iter().map(|r| r.name));
+    names.extend(generic_names(meta));
     names.sort_unstable();
     names.dedup();
     names
@@ -138,6 +200,8 @@ pub(crate) struct PathInfo {
     pub nullable: bool,
     /// Django's class name of the join field, for "Unsupported lookup" messages.
     pub join_field_class: &'static str,
+    /// A generic relation's content type condition, added to the join's `ON`.
+    pub extra: Option<GenericRestriction>,
 }
 
 /// The column of a relation's target on the related model (`to_field` or its pk).
@@ -228,6 +292,7 @@ pub(crate) fn path_infos(meta: &'static ModelMeta, field_ref: FieldRef) -> Vec<P
                         direct: false,
                         nullable: true,
                         join_field_class: "ManyToOneRel",
+                        extra: None,
                     },
                     PathInfo {
                         table: to.db_table.to_owned(),
@@ -241,6 +306,7 @@ pub(crate) fn path_infos(meta: &'static ModelMeta, field_ref: FieldRef) -> Vec<P
                         direct: true,
                         nullable: false,
                         join_field_class: "ForeignKey",
+                        extra: None,
                     },
                 ]
             } else {
@@ -257,6 +323,7 @@ pub(crate) fn path_infos(meta: &'static ModelMeta, field_ref: FieldRef) -> Vec<P
                     direct: true,
                     nullable: field.null,
                     join_field_class: field.field_type.name(),
+                    extra: None,
                 }]
             }
         }
@@ -284,6 +351,7 @@ pub(crate) fn path_infos(meta: &'static ModelMeta, field_ref: FieldRef) -> Vec<P
                         direct: false,
                         nullable: true,
                         join_field_class: "ManyToOneRel",
+                        extra: None,
                     },
                     PathInfo {
                         table: r.model.db_table.to_owned(),
@@ -297,6 +365,7 @@ pub(crate) fn path_infos(meta: &'static ModelMeta, field_ref: FieldRef) -> Vec<P
                         direct: true,
                         nullable: false,
                         join_field_class: "ForeignKey",
+                        extra: None,
                     },
                 ]
             } else {
@@ -314,10 +383,64 @@ pub(crate) fn path_infos(meta: &'static ModelMeta, field_ref: FieldRef) -> Vec<P
                     direct: false,
                     nullable: true,
                     join_field_class: r.class_name(),
+                    extra: None,
                 }]
             }
         }
+        FieldRef::Generic { owner, rel } => generic_path(owner, rel, false).into_iter().collect(),
+        FieldRef::GenericReverse { owner, rel } => generic_path(owner, rel, true).into_iter().collect(),
     }
+}
+
+/// The hop of a generic relation: from the owner (`post.id = vote.object_id`, many
+/// rows), or back from the generic side (`vote.object_id = post.id`, one row).
+fn generic_path(
+    owner: &'static ModelMeta,
+    rel: &'static GenericRelationMeta,
+    reverse: bool,
+) -> Option<PathInfo> {
+    let to = (rel.to)();
+    let object_id = to.field(rel.object_id_field)?;
+    let ct = to.field(rel.content_type_field)?;
+    let pk = owner.pk();
+    let restriction = |on_child| GenericRestriction {
+        on_child,
+        column: ct.column,
+        app_label: owner.app_label,
+        model: owner.model_name,
+    };
+    Some(if reverse {
+        PathInfo {
+            table: owner.db_table.to_owned(),
+            from_col: object_id.column,
+            to_col: pk.column.to_owned(),
+            from_field: object_id,
+            target: pk,
+            target_col: pk.column.to_owned(),
+            to_meta: Some(owner),
+            m2m: false,
+            direct: false,
+            nullable: true,
+            join_field_class: "GenericRelation",
+            extra: Some(restriction(false)),
+        }
+    } else {
+        let to_pk = to.pk();
+        PathInfo {
+            table: to.db_table.to_owned(),
+            from_col: pk.column,
+            to_col: object_id.column.to_owned(),
+            from_field: pk,
+            target: to_pk,
+            target_col: to_pk.column.to_owned(),
+            to_meta: Some(to),
+            m2m: true,
+            direct: false,
+            nullable: true,
+            join_field_class: "GenericRel",
+            extra: Some(restriction(true)),
+        }
+    })
 }
 
 /// Interns a column name of an auto-created table (there is one per many-to-many field,

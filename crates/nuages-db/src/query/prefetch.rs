@@ -26,7 +26,7 @@
 use std::collections::HashMap;
 
 use crate::error::{DbError, Result};
-use crate::models::meta::{Field, ModelMeta, RelationKind};
+use crate::models::meta::{Field, GenericForeignKeyMeta, GenericRelationMeta, ModelMeta, RelationKind};
 use crate::value::Value;
 
 use super::names::{self, ReverseRel};
@@ -138,6 +138,10 @@ enum Rel {
     ManyForward(&'static Field),
     /// The reverse side of a many-to-many field.
     ManyReverse(ReverseRel),
+    /// A `GenericRelation` declared on the instance's model (a list).
+    Generic(&'static GenericRelationMeta),
+    /// A `GenericForeignKey` of the instance's model (one object, of any model).
+    GenericForeignKey(&'static GenericForeignKeyMeta),
 }
 
 /// The accessor of a reverse relation on the related instance (`related_name`, else
@@ -152,6 +156,12 @@ pub(crate) fn reverse_accessor(r: &ReverseRel) -> String {
 }
 
 fn resolve(meta: &'static ModelMeta, attr: &str) -> Option<Rel> {
+    if let Some(g) = meta.generic_relation(attr) {
+        return Some(Rel::Generic(g));
+    }
+    if let Some(g) = meta.generic_foreign_key(attr) {
+        return Some(Rel::GenericForeignKey(g));
+    }
     if let Some(f) = meta.fields.iter().find(|f| f.name == attr) {
         return match f.relation.map(|r| r.kind) {
             Some(RelationKind::ManyToMany) => Some(Rel::ManyForward(f)),
@@ -367,6 +377,98 @@ async fn prefetch_one_level(
             let source = instances.first().map(|o| o.meta().pk()).unwrap_or(r.model.pk());
             many(instances, qs, r.model, r.field.name, source, store_as, db).await?;
         }
+        Rel::Generic(g) => {
+            let Some(owner) = instances.first().map(|o| o.meta()) else {
+                return Ok(());
+            };
+            let to = (g.to)();
+            let source = owner.pk();
+            let vals = distinct_values(&instances, source.attname);
+            let Some(object_id) = to.field(g.object_id_field) else {
+                return Ok(());
+            };
+            let found = if vals.is_empty() {
+                Vec::new()
+            } else {
+                let ct = crate::contrib::contenttypes::models::get_for_meta(db, owner).await?;
+                base_queryset(qs, to, db)?
+                    .filter(Q::lookup(g.content_type_field, Value::Int(i64::from(ct.id))))
+                    .filter(Q::lookup(format!("{}__in", g.object_id_field), vals))
+                    .fetch_objects()
+                    .await?
+            };
+            let mut groups: HashMap<String, Vec<ModelObject>> = HashMap::new();
+            for o in found {
+                if let Some(v) = o.get(object_id.attname) {
+                    groups.entry(key(v)).or_default().push(o);
+                }
+            }
+            share_out(instances, source.attname, groups, to, store_as, false);
+        }
+        Rel::GenericForeignKey(g) => generic_foreign_key(instances, g, qs, store_as, db).await?,
+    }
+    Ok(())
+}
+
+/// A generic foreign key level: one query per content type among the instances (as
+/// Django's `GenericForeignKey.get_prefetch_querysets`), matched back by
+/// `(content type, object id)`.
+async fn generic_foreign_key(
+    mut instances: Vec<&mut ModelObject>,
+    g: &'static GenericForeignKeyMeta,
+    qs: Option<DynQuerySet>,
+    store_as: &str,
+    db: &str,
+) -> Result<()> {
+    let Some(owner) = instances.first().map(|o| o.meta()) else {
+        return Ok(());
+    };
+    let (Some(ct_field), Some(fk_field)) = (owner.field(g.ct_field), owner.field(g.fk_field)) else {
+        return Ok(());
+    };
+    if qs.is_some() {
+        return Err(DbError::ValueError(
+            "Custom queryset can't be used for this lookup.".into(),
+        ));
+    }
+    // Content type id -> distinct object ids, in order of first appearance.
+    let mut by_ct: Vec<(i64, Vec<Value>)> = Vec::new();
+    for o in &instances {
+        let (Some(Value::Int(ct)), Some(id)) = (o.get(ct_field.attname), o.get(fk_field.attname)) else {
+            continue;
+        };
+        if id.is_null() {
+            continue;
+        }
+        match by_ct.iter_mut().find(|(c, _)| c == ct) {
+            Some((_, ids)) => {
+                if !ids.contains(id) {
+                    ids.push(id.clone());
+                }
+            }
+            None => by_ct.push((*ct, vec![id.clone()])),
+        }
+    }
+    let mut found: HashMap<(i64, String), ModelObject> = HashMap::new();
+    for (ct_id, ids) in by_ct {
+        let ct_small = i32::try_from(ct_id)
+            .map_err(|_| DbError::ValueError(format!("invalid content type id {ct_id}")))?;
+        let ct = crate::contrib::contenttypes::models::get_for_id(db, ct_small).await?;
+        let objects = ct
+            .get_all_objects_for_this_type(db)?
+            .filter(Q::lookup("pk__in", ids))
+            .fetch_objects()
+            .await?;
+        for o in objects {
+            found.insert((ct_id, key(&o.pk())), o);
+        }
+    }
+    for inst in instances.iter_mut() {
+        let obj = match (inst.get(ct_field.attname), inst.get(fk_field.attname)) {
+            (Some(Value::Int(ct)), Some(id)) => found.get(&(*ct, key(id))).cloned(),
+            _ => None,
+        };
+        inst.set_related(store_as, obj);
     }
     Ok(())
 }

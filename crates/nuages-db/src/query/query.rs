@@ -43,6 +43,8 @@ pub(crate) struct Join {
     pub join_type: JoinType,
     pub nullable: bool,
     pub refcount: usize,
+    /// A generic relation's content type condition (Django's extra restriction).
+    pub extra: Option<names::GenericRestriction>,
 }
 
 impl Join {
@@ -51,6 +53,7 @@ impl Join {
             && self.parent == other.parent
             && self.from_col == other.from_col
             && self.to_col == other.to_col
+            && self.extra == other.extra
     }
 }
 
@@ -190,6 +193,7 @@ impl Query {
                 join_type: JoinType::Base,
                 nullable: false,
                 refcount: 1,
+                extra: None,
             }],
             where_: WhereNode::and(),
             order_by: Vec::new(),
@@ -338,6 +342,7 @@ impl Query {
                 join_type: JoinType::Inner,
                 nullable: if p.direct { p.nullable } else { true },
                 refcount: 0,
+                extra: p.extra,
             };
             alias = self.join(join, p.m2m, reuse);
             joins.push(alias);

@@ -403,6 +403,18 @@ impl ModelObject {
         self.related.iter().any(|(n, _)| n == name) || self.prefetched.iter().any(|(n, _, _)| n == name)
     }
 
+    /// The row's values that are not concrete fields of the model: the queryset's
+    /// annotations, by alias, in SELECT order.
+    pub fn annotations(&self) -> Vec<(String, Value)> {
+        self.row
+            .columns()
+            .iter()
+            .zip(self.row.values())
+            .filter(|(c, _)| !self.meta.concrete_fields().any(|f| f.attname == c.as_str()))
+            .map(|(c, v)| (c.clone(), v.clone()))
+            .collect()
+    }
+
     /// Takes the object apart for a typed model: the row laid out as the model's
     /// concrete fields (absent ones deferred), the database, related objects and lists.
     pub fn into_parts(self) -> ObjectParts {

@@ -1,16 +1,22 @@
-//! The book pages: the filtered, ordered, paginated list (through the dynamic lookup
-//! API, as query-string filtering does in Django), the detail page and a genre's page.
+//! The book pages: the filtered, ordered, paginated list (`ListView`, filters through the
+//! dynamic lookup API as query-string filtering does in Django), the detail page
+//! (`DetailView`) and a genre's page (a `ListView` of the genre's published books).
 
-use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Arc;
 
+use indexmap::IndexMap;
 use nuages_db::models::manager::Manager;
-use nuages_db::query::{QuerySet, Q};
-use nuages_http::{HttpError, HttpRequest, TemplateResponse, ViewResult};
-use nuages_template::Value;
+use nuages_db::query::aggregates::Count;
+use nuages_db::query::{Expression, Prefetch, QuerySet, Q};
+use nuages_http::views::generic::detail::{self, SingleObjectMixin};
+use nuages_http::views::generic::list::{self, MultipleObjectMixin, ObjectList};
+use nuages_http::views::generic::{ContextMixin, TemplateResponseMixin};
+use nuages_http::{HttpError, HttpRequest};
+use nuages_template::{Engine, Value};
 
-use super::{db_error, dict, int, page_bounds, paginate, template_value};
-use crate::models::{Author, Book, BookGenre, Genre, Publisher, Review};
+use super::{book_rows, db_error, genres_by_name, param, pk_in_range, review_stats, PAGINATE_BY};
+use crate::models::{Book, Genre, Review, Stock};
 use crate::project::Site;
 
 /// The `?ordering=` values the list accepts, with their labels; anything else falls back
@@ -21,96 +27,17 @@ pub const ORDERINGS: &[(&str, &str)] = &[
     ("title", "Title A-Z"),
     ("-title", "Title Z-A"),
     ("-rating", "Best rated"),
+    ("-num_reviews", "Most reviewed"),
     ("price", "Cheapest"),
     ("-price", "Most expensive"),
     ("pages", "Shortest"),
     ("-pages", "Longest"),
 ];
 
-/// The template rows of `books`: each book with its author and its genres, loaded with
-/// two queries for the whole list (authors by `id__in`, genres through the `BookGenre`
-/// table joined to `Genre`), never one per book.
-pub(crate) async fn book_rows(alias: &str, books: &[Book]) -> Result<Vec<Value>, HttpError> {
-    if books.is_empty() {
-        return Ok(Vec::new());
-    }
-    let author_ids: Vec<i64> = books.iter().filter_map(|b| int(b.author.id())).collect();
-    let authors: HashMap<i64, Author> = Author::objects()
-        .using(alias)
-        .filter_str("id__in", author_ids)
-        .fetch()
-        .await
-        .map_err(db_error)?
-        .into_iter()
-        .map(|a| (a.id, a))
-        .collect();
-    let book_ids: Vec<i64> = books.iter().map(|b| b.id).collect();
-    let links = BookGenre::objects()
-        .using(alias)
-        .filter_str("book__in", book_ids)
-        .order_by(["genre__name"])
-        .values(["book", "genre__name", "genre__slug"])
-        .fetch()
-        .await
-        .map_err(db_error)?;
-    let mut genres: HashMap<i64, Vec<Value>> = HashMap::new();
-    for row in &links {
-        let Some(book) = row.get(0).and_then(int) else {
-            continue;
-        };
-        genres.entry(book).or_default().push(dict([
-            ("name", row.get(1).map(template_value).unwrap_or_default()),
-            ("slug", row.get(2).map(template_value).unwrap_or_default()),
-        ]));
-    }
-    Ok(books
-        .iter()
-        .map(|b| {
-            let author = int(b.author.id()).and_then(|id| authors.get(&id));
-            book_value(
-                b,
-                author.map_or(Value::None, author_value),
-                Value::list(genres.remove(&b.id).unwrap_or_default()),
-            )
-        })
-        .collect())
-}
-
-fn author_value(a: &Author) -> Value {
-    dict([("id", Value::from(a.id)), ("name", Value::from(a.name.as_str()))])
-}
-
-fn book_value(b: &Book, author: Value, genres: Value) -> Value {
-    dict([
-        ("id", Value::from(b.id)),
-        ("title", Value::from(b.title.as_str())),
-        ("publication_date", Value::from(b.publication_date)),
-        ("price", Value::from(b.price)),
-        ("rating", Value::from(b.rating)),
-        ("pages", Value::from(b.pages)),
-        ("is_published", Value::from(b.is_published)),
-        ("author", author),
-        ("genres", genres),
-    ])
-}
-
-/// The non-empty, trimmed query parameter `name`. A NUL character is a 400 (Django's
-/// forms say "Null characters are not allowed."; PostgreSQL cannot store it).
-fn param<'r>(request: &'r HttpRequest, name: &str) -> Result<Option<&'r str>, HttpError> {
-    let value = request.GET().get(name).map(str::trim).filter(|v| !v.is_empty());
-    if value.is_some_and(|v| v.contains('\0')) {
-        return Err(HttpError::BadRequest(format!(
-            "{name}: Null characters are not allowed."
-        )));
-    }
-    Ok(value)
-}
-
 /// Applies the list's filters from the query string: `title` (icontains), `author`
 /// (the author's name, icontains), `genre` (a genre slug) and `year` (publication year).
 /// A `year` that is not a whole number from 1 to 9999 is a 400, as a form error would be.
-fn filtered(alias: &str, request: &HttpRequest) -> Result<QuerySet<Book>, HttpError> {
-    let mut qs = Book::objects().using(alias);
+fn filtered(mut qs: QuerySet<Book>, request: &HttpRequest) -> Result<QuerySet<Book>, HttpError> {
     if let Some(title) = param(request, "title")? {
         qs = qs.filter_str("title__icontains", title);
     }
@@ -136,199 +63,236 @@ fn filtered(alias: &str, request: &HttpRequest) -> Result<QuerySet<Book>, HttpEr
     Ok(qs)
 }
 
-/// `GET /books/`: a `ListView` of books with filters, `?ordering=` and `?page=`.
-/// Five queries: count, the page, its authors, its genres, the genre menu.
-pub async fn book_list(site: Arc<Site>, request: HttpRequest) -> ViewResult {
-    let alias = site.alias.as_str();
-    let ordering = param(&request, "ordering")?
+/// The ordering asked for by `?ordering=`, when it is one of [`ORDERINGS`].
+fn ordering(request: &HttpRequest) -> Result<&'static str, HttpError> {
+    Ok(param(request, "ordering")?
         .and_then(|o| ORDERINGS.iter().find(|(value, _)| *value == o))
-        .map_or(ORDERINGS[0].0, |(value, _)| *value);
-    let qs = filtered(alias, &request)?.order_by([ordering, "id"]);
-    let count = qs.count().await.map_err(db_error)?;
-    let window = paginate(count, param(&request, "page")?)?;
-    let (start, stop) = page_bounds(&window);
-    let books = qs.slice(start, stop).fetch().await.map_err(db_error)?;
-    let rows = book_rows(alias, &books).await?;
-    let genres = Genre::objects()
-        .using(alias)
-        .order_by(["name"])
-        .fetch()
-        .await
-        .map_err(db_error)?;
-    let mut filters = indexmap::IndexMap::new();
-    for key in ["title", "author", "genre", "year"] {
-        filters.insert(key.to_owned(), Value::from(param(&request, key)?.unwrap_or("")));
+        .map_or(ORDERINGS[0].0, |(value, _)| *value))
+}
+
+/// `GET /books/`: Django's `ListView` of books with filters, `?ordering=` and `?page=`.
+/// Four queries: the count, the page (authors joined, review statistics annotated), the
+/// page's genres, the genre menu; two when the page is empty (nothing to fetch).
+pub struct BookList {
+    site: Arc<Site>,
+}
+
+impl BookList {
+    /// The view over the site's database.
+    pub fn new(site: &Arc<Site>) -> BookList {
+        BookList { site: site.clone() }
     }
-    let filters = Value::from(filters);
-    let mut ctx: indexmap::IndexMap<String, Value> = window
-        .context
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
-    ctx.insert("object_list".into(), Value::list(rows));
-    ctx.insert(
-        "genres".into(),
-        Value::list(
-            genres
-                .iter()
-                .map(|g| {
-                    dict([
-                        ("name", Value::from(g.name.as_str())),
-                        ("slug", Value::from(g.slug.as_str())),
-                    ])
-                })
-                .collect(),
-        ),
-    );
-    ctx.insert("filters".into(), filters);
-    ctx.insert("ordering".into(), Value::from(ordering));
-    ctx.insert(
-        "orderings".into(),
-        Value::list(
-            ORDERINGS
-                .iter()
-                .map(|(v, l)| Value::tuple(vec![Value::from(*v), Value::from(*l)]))
-                .collect(),
-        ),
-    );
-    Ok(TemplateResponse::new(
-        &request,
-        &site.engine,
-        &["bookstore/book_list.html"],
-        ctx,
-    ))
 }
 
-/// `GET /books/<pk>/`: a `DetailView` of one book with its author, publisher, genres
-/// (through `BookGenre`), reviews and their average rating. Five queries whatever the
-/// book; the average is computed here from the fetched reviews (the ORM has no
-/// `aggregate()` yet).
-pub async fn book_detail(site: Arc<Site>, request: HttpRequest) -> ViewResult {
-    let alias = site.alias.as_str();
-    let pk: i64 = request.kwarg_as("pk")?;
-    let book = Book::objects().using(alias).get_pk(pk).await.map_err(db_error)?;
-    let author_id = int(book.author.id()).unwrap_or_default();
-    let author = Author::objects()
-        .using(alias)
-        .get_pk(author_id)
-        .await
-        .map_err(db_error)?;
-    // Through the reverse relation, so a book without a publisher costs the same query.
-    let publisher = Publisher::objects()
-        .using(alias)
-        .filter_str("books__id", pk)
-        .fetch()
-        .await
-        .map_err(db_error)?
-        .into_iter()
-        .next();
-    let genres = Genre::objects()
-        .using(alias)
-        .filter_str("books__id", pk)
-        .order_by(["name"])
-        .fetch()
-        .await
-        .map_err(db_error)?;
-    let reviews = Review::objects()
-        .using(alias)
-        .filter_str("book", pk)
-        .order_by(["-created_at", "id"])
-        .fetch()
-        .await
-        .map_err(db_error)?;
-    let average = (!reviews.is_empty())
-        .then(|| reviews.iter().map(|r| f64::from(r.rating)).sum::<f64>() / reviews.len() as f64);
-    let ctx = [
-        ("book", book_value(&book, author_value(&author), Value::None)),
-        (
-            "author",
-            dict([
-                ("id", Value::from(author.id)),
-                ("name", Value::from(author.name.as_str())),
-            ]),
-        ),
-        (
-            "publisher",
-            publisher.map_or(Value::None, |p| {
-                dict([("name", Value::from(p.name)), ("country", Value::from(p.country))])
-            }),
-        ),
-        (
-            "genres",
-            Value::list(
-                genres
-                    .iter()
-                    .map(|g| {
-                        dict([
-                            ("name", Value::from(g.name.as_str())),
-                            ("slug", Value::from(g.slug.as_str())),
-                        ])
-                    })
-                    .collect(),
-            ),
-        ),
-        (
-            "reviews",
-            Value::list(
-                reviews
-                    .iter()
-                    .map(|r| {
-                        dict([
-                            ("reviewer_name", Value::from(r.reviewer_name.as_str())),
-                            ("rating", Value::from(r.rating)),
-                            ("text", Value::from(r.text.as_str())),
-                            ("created_at", Value::from(r.created_at)),
-                        ])
-                    })
-                    .collect(),
-            ),
-        ),
-        ("average_rating", Value::from(average)),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
-    Ok(TemplateResponse::new(
-        &request,
-        &site.engine,
-        &["bookstore/book_detail.html"],
-        ctx,
-    ))
+impl ContextMixin for BookList {}
+
+impl TemplateResponseMixin for BookList {
+    fn engine(&self) -> &Engine {
+        &self.site.engine
+    }
 }
 
-/// `GET /genres/<slug>/`: one genre and its books, paginated. Five queries: the genre,
-/// the count, the page, its authors and its genres.
-pub async fn genre_detail(site: Arc<Site>, request: HttpRequest) -> ViewResult {
-    let alias = site.alias.as_str();
-    let slug = request.kwarg("slug").unwrap_or_default();
-    let genre = Genre::objects()
-        .using(alias)
-        .get(Q::lookup("slug", slug.as_str()))
-        .await
-        .map_err(db_error)?;
-    let qs = Book::objects().using(alias).filter_str("genres", genre.id);
-    let count = qs.count().await.map_err(db_error)?;
-    let window = paginate(count, param(&request, "page")?)?;
-    let (start, stop) = page_bounds(&window);
-    let books = qs.slice(start, stop).fetch().await.map_err(db_error)?;
-    let rows = book_rows(alias, &books).await?;
-    let mut ctx: indexmap::IndexMap<String, Value> = window
-        .context
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
-    ctx.insert(
-        "genre".into(),
-        dict([
-            ("name", Value::from(genre.name)),
-            ("slug", Value::from(genre.slug)),
-        ]),
-    );
-    ctx.insert("object_list".into(), Value::list(rows));
-    Ok(TemplateResponse::new(
-        &request,
-        &site.engine,
-        &["bookstore/genre_detail.html"],
-        ctx,
-    ))
+impl MultipleObjectMixin for BookList {
+    type Model = Book;
+
+    fn queryset(&self) -> QuerySet<Book> {
+        book_rows(&self.site.alias, Book::objects())
+    }
+
+    fn get_queryset(&self, request: &HttpRequest) -> nuages_http::Result<QuerySet<Book>> {
+        // `id` last keeps the pages stable where the ordering ties.
+        Ok(filtered(self.queryset(), request)?.order_by([ordering(request)?, "id"]))
+    }
+
+    fn get_paginate_by(&self, _queryset: &QuerySet<Book>) -> Option<usize> {
+        Some(PAGINATE_BY)
+    }
+
+    async fn get_context_data(
+        &self,
+        request: &HttpRequest,
+        object_list: ObjectList<Book>,
+    ) -> nuages_http::Result<IndexMap<String, Value>> {
+        {
+            let mut ctx = list::get_context_data(self, request, object_list).await?;
+            let genres = Genre::objects()
+                .using(&self.site.alias)
+                .order_by(["name"])
+                .fetch()
+                .await
+                .map_err(db_error)?;
+            let mut filters = IndexMap::new();
+            for key in ["title", "author", "genre", "year"] {
+                filters.insert(key.to_owned(), Value::from(param(request, key)?.unwrap_or("")));
+            }
+            ctx.insert(
+                "genres".into(),
+                Value::list(
+                    genres
+                        .into_iter()
+                        .map(nuages_http::db::ModelObject::value)
+                        .collect(),
+                ),
+            );
+            ctx.insert("filters".into(), Value::from(filters));
+            ctx.insert("ordering".into(), Value::from(ordering(request)?));
+            ctx.insert(
+                "orderings".into(),
+                Value::list(
+                    ORDERINGS
+                        .iter()
+                        .map(|(v, l)| Value::tuple(vec![Value::from(*v), Value::from(*l)]))
+                        .collect(),
+                ),
+            );
+            Ok(ctx)
+        }
+    }
+}
+
+/// `GET /books/<pk>/`: Django's `DetailView` of one book with its author and publisher
+/// (`select_related`), the number and average rating of its reviews (`annotate`), its
+/// genres and reviews (`prefetch_related`), and its lending stock with the borrow form.
+/// Four queries whatever the book.
+pub struct BookDetail {
+    site: Arc<Site>,
+}
+
+impl BookDetail {
+    /// The view over the site's database.
+    pub fn new(site: &Arc<Site>) -> BookDetail {
+        BookDetail { site: site.clone() }
+    }
+
+    /// The context of the page for `request`, with `extra` on top (the borrow view
+    /// renders the same page with its form errors).
+    pub(crate) async fn context(
+        &self,
+        request: &HttpRequest,
+        extra: Vec<(&str, Value)>,
+    ) -> nuages_http::Result<IndexMap<String, Value>> {
+        let book = Arc::new(self.get_object(request, None).await?);
+        let mut ctx = self.get_context_data(request, book).await?;
+        ctx.extend(extra.into_iter().map(|(k, v)| (k.to_owned(), v)));
+        Ok(ctx)
+    }
+}
+
+impl ContextMixin for BookDetail {}
+
+impl TemplateResponseMixin for BookDetail {
+    fn engine(&self) -> &Engine {
+        &self.site.engine
+    }
+}
+
+impl SingleObjectMixin for BookDetail {
+    type Model = Book;
+
+    fn queryset(&self) -> QuerySet<Book> {
+        let alias = self.site.alias.as_str();
+        Book::objects()
+            .using(alias)
+            .select_related(["author", "publisher"])
+            .annotate(review_stats())
+            .prefetch_related([
+                genres_by_name(alias, "genres"),
+                Prefetch::new("reviews")
+                    .queryset(Review::objects().using(alias).order_by(["-created_at", "id"])),
+            ])
+    }
+
+    fn get_queryset(&self, request: &HttpRequest) -> nuages_http::Result<QuerySet<Book>> {
+        pk_in_range(request, "book")?;
+        Ok(self.queryset())
+    }
+
+    fn get_context_data(
+        &self,
+        request: &HttpRequest,
+        object: Arc<Book>,
+    ) -> impl Future<Output = nuages_http::Result<IndexMap<String, Value>>> + Send {
+        let _ = request;
+        async move {
+            let stock = Stock::objects()
+                .using(&self.site.alias)
+                .filter_str("book", object.id)
+                .first()
+                .await
+                .map_err(db_error)?;
+            let mut ctx = detail::get_context_data(self, object);
+            ctx.insert(
+                "stock".into(),
+                stock.map_or(Value::None, nuages_http::db::ModelObject::value),
+            );
+            Ok(ctx)
+        }
+    }
+}
+
+/// `GET /genres/<slug>/`: a `ListView` of the genre's published books
+/// (`Book::published()`, the custom manager), paginated, as Django's "dynamic
+/// filtering" example does it. Four queries: the genre, the count, the page, its genres.
+pub struct GenreBooks {
+    site: Arc<Site>,
+}
+
+impl GenreBooks {
+    /// The view over the site's database.
+    pub fn new(site: &Arc<Site>) -> GenreBooks {
+        GenreBooks { site: site.clone() }
+    }
+}
+
+impl ContextMixin for GenreBooks {}
+
+impl TemplateResponseMixin for GenreBooks {
+    fn engine(&self) -> &Engine {
+        &self.site.engine
+    }
+
+    fn template_name(&self) -> Option<&str> {
+        Some("bookstore/genre_detail.html")
+    }
+}
+
+impl MultipleObjectMixin for GenreBooks {
+    type Model = Book;
+
+    fn queryset(&self) -> QuerySet<Book> {
+        book_rows(&self.site.alias, Book::published())
+    }
+
+    fn get_queryset(&self, request: &HttpRequest) -> nuages_http::Result<QuerySet<Book>> {
+        let slug = request.kwarg("slug").unwrap_or_default();
+        Ok(self
+            .queryset()
+            .filter(Q::lookup("genres__slug", slug.as_str()))
+            .order_by(["-publication_date", "id"]))
+    }
+
+    fn get_paginate_by(&self, _queryset: &QuerySet<Book>) -> Option<usize> {
+        Some(PAGINATE_BY)
+    }
+
+    async fn get_context_data(
+        &self,
+        request: &HttpRequest,
+        object_list: ObjectList<Book>,
+    ) -> nuages_http::Result<IndexMap<String, Value>> {
+        {
+            let slug = request.kwarg("slug").unwrap_or_default();
+            // `get_object_or_404(Genre, slug=...)`, with the number of books in the
+            // genre (published or not) from the same query.
+            let genre = Genre::objects()
+                .using(&self.site.alias)
+                .annotate([("num_books", Expression::from(Count::new("books")))])
+                .get(Q::lookup("slug", slug.as_str()))
+                .await
+                .map_err(db_error)?;
+            let mut ctx = list::get_context_data(self, request, object_list).await?;
+            ctx.insert("genre".into(), nuages_http::db::ModelObject::value(genre));
+            Ok(ctx)
+        }
+    }
 }

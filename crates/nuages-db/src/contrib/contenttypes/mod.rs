@@ -1,0 +1,20 @@
+//! Django's `django.contrib.contenttypes`: one [`ContentType`](models::ContentType) row
+//! per installed model, and the generic relations built on it
+//! ([`GenericForeignKey`](fields::GenericForeignKey), [`GenericRelation`](fields::GenericRelation)).
+//!
+//! - [`models`]: the `ContentType` model (table `django_content_type`) and its manager
+//!   methods (`get_for_model`, `get_for_id`, cached per database as in Django).
+//! - [`fields`]: the generic foreign key handle, the loaded generic object, and the
+//!   `GenericRelation` manager (`post.votes()`).
+//! - [`management`]: `create_contenttypes`, Django's `post_migrate` handler.
+//! - [`migrations`]: the app's migrations (`contenttypes.0001_initial`,
+//!   `0002_remove_content_type_name`), with Django's names so a database migrated by
+//!   Django is recognised.
+
+pub mod fields;
+pub mod management;
+pub mod migrations;
+pub mod models;
+
+pub use fields::{GenericForeignKey, GenericObject, GenericRelatedManager, GenericRelation};
+pub use models::{ContentType, ContentTypeFields, ContentTypeManager};
