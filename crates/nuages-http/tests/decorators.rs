@@ -202,3 +202,39 @@ async fn decorators_and_redirects() {
         "Reverse for 'nope' not found. 'nope' is not a valid view function or pattern name."
     );
 }
+
+/// `RequestFactory`: requests for calling views directly, without middleware or URLconf
+/// (Django's `RequestFactory`), here through a decorated view.
+#[tokio::test]
+async fn request_factory_calls_views_directly() {
+    use nuages_http::{IntoView, RequestFactory};
+    let rf = RequestFactory::default();
+    let view = require_http_methods(&["GET", "POST"], |r: HttpRequest| async move {
+        Ok::<_, HttpError>(HttpResponse::new(format!(
+            "{} {} {:?} {}",
+            r.method(),
+            r.get_full_path(),
+            r.POST().getlist("a"),
+            String::from_utf8_lossy(r.body())
+        )))
+    })
+    .into_view();
+    let r = view.call(rf.get("/x/?q=1")).await.unwrap();
+    assert_eq!(r.text(), "GET /x/?q=1 [] ");
+    assert_eq!(rf.get("/x/").get_host().unwrap(), "testserver");
+    let r = view
+        .call(rf.post_form("/x/", &[("a", "1"), ("a", "2")]))
+        .await
+        .unwrap();
+    assert_eq!(r.text(), "POST /x/ [\"1\", \"2\"] a=1&a=2");
+    let r = view
+        .call(rf.generic("PUT", "/x/", "{\"k\": 1}", "application/json"))
+        .await
+        .unwrap();
+    assert_eq!(r.status, 405);
+    let r = view
+        .call(rf.generic("POST", "/x/", "{\"k\": 1}", "application/json"))
+        .await
+        .unwrap();
+    assert_eq!(r.text(), "POST /x/ [] {\"k\": 1}");
+}

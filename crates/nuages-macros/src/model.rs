@@ -657,7 +657,15 @@ pub fn field_tokens(m: &ModelInfo, f: &FieldInfo, default_fn: Option<&Ident>) ->
             }))
         }
     };
+    let base_field = match f.kind {
+        Kind::Plain => {
+            let b = kind_of(inner);
+            quote!(#b::BASE_FIELD)
+        }
+        _ => quote!(::core::option::Option::None),
+    };
     Ok(quote!(#meta::Field {
+        base_field: #base_field,
         attname: #attname,
         column: #column,
         null: #null,

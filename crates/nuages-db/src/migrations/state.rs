@@ -178,6 +178,10 @@ pub struct FieldState {
     /// The `default`, evaluated (Django's `effective_default`).
     pub default: Option<Value>,
     pub relation: Option<RelationState>,
+    /// `ArrayField(base_field)`: the element field.
+    pub base_field: Option<Box<FieldState>>,
+    /// `ArrayField(size=)`.
+    pub size: Option<u32>,
 }
 
 impl FieldState {
@@ -199,7 +203,22 @@ impl FieldState {
             decimal_places: None,
             default: None,
             relation: None,
+            base_field: None,
+            size: None,
         }
+    }
+
+    /// `ArrayField(base_field)`: an array of `base`.
+    pub fn array_of(mut self, base: FieldState) -> FieldState {
+        self.field_type = FieldType::ArrayField;
+        self.base_field = Some(Box::new(base));
+        self
+    }
+
+    /// `ArrayField(size=)`.
+    pub fn size(mut self, size: u32) -> FieldState {
+        self.size = Some(size);
+        self
     }
 
     /// Makes this a relation to `to` (a lower-cased label); foreign keys get Django's
@@ -375,6 +394,8 @@ impl FieldState {
             decimal_places: f.decimal_places,
             default: f.default.map(|d| d()),
             relation,
+            base_field: f.base_field.map(|b| Box::new(FieldState::from_field(b))),
+            size: f.size,
         }
     }
 }

@@ -114,6 +114,12 @@ fn field_expr(f: &FieldState) -> Result<String> {
     if f.primary_key {
         s.push_str(".primary_key()");
     }
+    if let Some(b) = &f.base_field {
+        s.push_str(&format!(".array_of({})", field_expr(b)?));
+    }
+    if let Some(n) = f.size {
+        s.push_str(&format!(".size({n})"));
+    }
     if let Some(n) = f.max_length {
         s.push_str(&format!(".max_length({n})"));
     }

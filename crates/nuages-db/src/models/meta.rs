@@ -48,6 +48,17 @@ pub enum FieldType {
     ForeignKey,
     OneToOneField,
     ManyToManyField,
+    /// `django.contrib.postgres` fields (PostgreSQL only; other backends refuse them
+    /// with `NotSupportedError`). `ArrayField`'s element type is [`Field::base_field`].
+    ArrayField,
+    IntegerRangeField,
+    BigIntegerRangeField,
+    DecimalRangeField,
+    DateRangeField,
+    DateTimeRangeField,
+    SearchVectorField,
+    /// The output type of `SearchQuery` (not a model field).
+    SearchQueryField,
 }
 
 impl FieldType {
@@ -81,6 +92,14 @@ impl FieldType {
             FieldType::ForeignKey => "ForeignKey",
             FieldType::OneToOneField => "OneToOneField",
             FieldType::ManyToManyField => "ManyToManyField",
+            FieldType::ArrayField => "ArrayField",
+            FieldType::IntegerRangeField => "IntegerRangeField",
+            FieldType::BigIntegerRangeField => "BigIntegerRangeField",
+            FieldType::DecimalRangeField => "DecimalRangeField",
+            FieldType::DateRangeField => "DateRangeField",
+            FieldType::DateTimeRangeField => "DateTimeRangeField",
+            FieldType::SearchVectorField => "SearchVectorField",
+            FieldType::SearchQueryField => "SearchQueryField",
         }
     }
 
@@ -283,6 +302,10 @@ pub struct Field {
     pub help_text: &'static str,
     pub db_comment: Option<&'static str>,
     pub relation: Option<Relation>,
+    /// `ArrayField(base_field)`: the element field (PostgreSQL).
+    pub base_field: Option<&'static Field>,
+    /// `ArrayField(size=)`: the declared length (PostgreSQL does not enforce it).
+    pub size: Option<u32>,
 }
 
 impl Field {
@@ -312,7 +335,22 @@ impl Field {
             help_text: "",
             db_comment: None,
             relation: None,
+            base_field: None,
+            size: None,
         }
+    }
+
+    /// `ArrayField(base_field)`: makes this an array of `base` (its name is not used).
+    pub const fn base_field(mut self, base: &'static Field) -> Field {
+        self.field_type = FieldType::ArrayField;
+        self.base_field = Some(base);
+        self
+    }
+
+    /// `ArrayField(size=)`.
+    pub const fn size(mut self, size: u32) -> Field {
+        self.size = Some(size);
+        self
     }
 
     /// Marks the field as the primary key (which implies unique).

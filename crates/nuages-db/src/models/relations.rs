@@ -80,6 +80,8 @@ pub trait FieldKind {
     /// A `max_length` the type implies when the field gives none (a text choices enum's
     /// longest value).
     const MAX_LENGTH: Option<u32> = None;
+    /// `ArrayField`'s element field (`Vec<i32>`: an `IntegerField`).
+    const BASE_FIELD: Option<&'static crate::models::meta::Field> = None;
 }
 
 macro_rules! field_kind {
@@ -120,6 +122,7 @@ impl<T: FieldKind> FieldKind for Option<T> {
     const NULL: bool = true;
     const CHOICES: &'static [Choice] = T::CHOICES;
     const MAX_LENGTH: Option<u32> = T::MAX_LENGTH;
+    const BASE_FIELD: Option<&'static crate::models::meta::Field> = T::BASE_FIELD;
 }
 
 /// The `Positive*` variant of an integer field class (`positive` attribute); other classes

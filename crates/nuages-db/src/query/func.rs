@@ -169,6 +169,9 @@ pub(crate) enum FuncKind {
     FixDecimal,
     /// `SHA1`/`SHA224`/`SHA256`/`SHA384`/`SHA512` with the digest size.
     Sha(u32),
+    /// A `django.contrib.postgres` function: refused on other backends, rendered by
+    /// `contrib::postgres`.
+    Postgres(crate::contrib::postgres::PgKind),
 }
 
 /// Aggregate options: Django's `Aggregate(distinct=, filter=, default=)`.

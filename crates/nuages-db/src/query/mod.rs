@@ -26,7 +26,7 @@
 
 pub mod aggregates;
 mod aggregation;
-mod annotate;
+pub(crate) mod annotate;
 mod annotated;
 mod bulk_update;
 mod combinators;
@@ -36,7 +36,7 @@ pub(crate) mod convert;
 mod create;
 pub mod custom_lookups;
 mod expressions;
-mod func;
+pub(crate) mod func;
 pub mod functions;
 pub(crate) mod insert;
 pub(crate) mod lookups;
@@ -46,13 +46,13 @@ mod prefetch;
 mod q;
 mod qualify;
 #[allow(clippy::module_inception)]
-mod query;
+pub(crate) mod query;
 mod queryset;
 mod related;
 mod render;
 mod subqueries;
 pub(crate) mod through;
-mod where_;
+pub(crate) mod where_;
 pub(crate) mod write;
 
 #[cfg(test)]

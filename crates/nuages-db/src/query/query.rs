@@ -670,6 +670,12 @@ impl Query {
         let mut custom_applied = false;
         let mut bilateral: Vec<Arc<CustomTransform>> = Vec::new();
         for (i, name) in transforms.iter().enumerate() {
+            if let LhsKind::Field(t) = kind {
+                // django.contrib.postgres's transforms (array index, slice, len, ranges).
+                if let Some((e, out)) = crate::contrib::postgres::lookups::transform(t, name, &lhs) {
+                    return self.build_lookup(&lookups[i + 1..], e, LhsKind::Field(out), None, rhs);
+                }
+            }
             let Some((expr, next, step)) = transform_step(kind, name, lhs)? else {
                 return Err(kind.unsupported(lookups, i));
             };
@@ -713,6 +719,15 @@ impl Query {
                 }
             };
             return custom.condition(lhs, apply_bilateral(&bilateral, rhs)?);
+        }
+        if let LhsKind::Field(t) = kind {
+            // django.contrib.postgres's lookups (search, arrays, ranges).
+            if let Some(node) = crate::contrib::postgres::lookups::build(t, &last[0], &lhs, &rhs)? {
+                return Ok(node);
+            }
+            if let Some((e, out)) = crate::contrib::postgres::lookups::transform(t, &last[0], &lhs) {
+                return self.build_lookup(&[], e, LhsKind::Field(out), None, rhs);
+            }
         }
         let lookup = match kind.get_lookup(lookup_name) {
             Some(l) => l,
@@ -1111,7 +1126,7 @@ impl Query {
 
 /// A right-hand side after its expressions are resolved but before values are prepared.
 #[derive(Debug)]
-pub(super) enum ResolvedRhs {
+pub(crate) enum ResolvedRhs {
     Value(Value),
     Expr(SqlExpr),
     List(Vec<ResolvedRhs>),

@@ -185,6 +185,12 @@ impl Compiler {
     }
 
     fn func(&mut self, q: &Query, f: &ResolvedFunc) -> Result<SExpr> {
+        if let FuncKind::Postgres(kind) = f.def.kind {
+            crate::contrib::postgres::require_postgres(self.vendor, f.def.name())?;
+            if let Some(sql) = crate::contrib::postgres::render(self, q, f, kind)? {
+                return Ok(sql);
+            }
+        }
         if let Some(agg) = &f.aggregate {
             let distinct = if agg.distinct { "DISTINCT " } else { "" };
             let extra = [("distinct", distinct.to_owned())];
@@ -215,7 +221,7 @@ impl Compiler {
             return self.render_template(f, None, args, &extra, Vec::new());
         }
         match f.def.kind {
-            FuncKind::Template => {
+            FuncKind::Template | FuncKind::Postgres(_) => {
                 let args = self.func_args(q, f)?;
                 self.render_template(f, None, args, &[], Vec::new())
             }

@@ -101,6 +101,9 @@ fn max_length(field: &FieldState) -> Result<u32> {
 pub fn data_type(vendor: Vendor, field: &FieldState) -> Result<Option<String>> {
     use FieldType as T;
     let t = internal_type(field.field_type);
+    if crate::contrib::postgres::is_postgres_field(t) {
+        return crate::contrib::postgres::fields::db_type(vendor, field).map(Some);
+    }
     let s: String = match vendor {
         Vendor::Sqlite => match t {
             T::AutoField | T::BigAutoField | T::SmallAutoField => "integer".into(),
@@ -125,6 +128,7 @@ pub fn data_type(vendor: Vendor, field: &FieldState) -> Result<Option<String>> {
             T::ForeignKey | T::OneToOneField => "integer".into(),
             T::ManyToManyField => return Ok(None),
             T::EmailField | T::URLField => unreachable_internal(t)?,
+            _ => unreachable_internal(t)?,
         },
         Vendor::Postgres => match t {
             T::AutoField => "integer".into(),
@@ -158,6 +162,7 @@ pub fn data_type(vendor: Vendor, field: &FieldState) -> Result<Option<String>> {
             T::ForeignKey | T::OneToOneField => "integer".into(),
             T::ManyToManyField => return Ok(None),
             T::EmailField | T::URLField => unreachable_internal(t)?,
+            _ => unreachable_internal(t)?,
         },
         Vendor::MySql => match t {
             T::AutoField => "integer AUTO_INCREMENT".into(),
@@ -192,6 +197,7 @@ pub fn data_type(vendor: Vendor, field: &FieldState) -> Result<Option<String>> {
             T::ForeignKey | T::OneToOneField => "integer".into(),
             T::ManyToManyField => return Ok(None),
             T::EmailField | T::URLField => unreachable_internal(t)?,
+            _ => unreachable_internal(t)?,
         },
     };
     Ok(Some(s))

@@ -26,7 +26,7 @@ pub(super) struct PgParam<'a>(pub(super) &'a Value);
 fn is_text(ty: &Type) -> bool {
     matches!(
         ty.name(),
-        "text" | "varchar" | "bpchar" | "name" | "unknown" | "citext"
+        "text" | "varchar" | "bpchar" | "name" | "unknown" | "citext" | "char"
     ) || matches!(ty.kind(), Kind::Enum(_))
 }
 
@@ -39,9 +39,30 @@ fn cannot(v: &Value, ty: &Type) -> BoxError {
     .into()
 }
 
+/// Types whose binary form nuages does not build: text is sent in PostgreSQL's text
+/// format and parsed by the server (`'english'` for a `regconfig`, `'[1,5)'` for a
+/// range), as psycopg's untyped parameters let Django do.
+fn sent_as_text(v: &Value, ty: &Type) -> bool {
+    matches!(v, Value::Text(_))
+        && (matches!(ty.name(), "regconfig" | "tsquery" | "tsvector" | "hstore")
+            || matches!(ty.kind(), Kind::Range(_)))
+}
+
 impl ToSql for PgParam<'_> {
     fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxError> {
+        if let (true, Value::Text(s)) = (sent_as_text(self.0, ty), self.0) {
+            out.extend_from_slice(s.as_bytes());
+            return Ok(IsNull::No);
+        }
         encode(self.0, ty, out)
+    }
+
+    fn encode_format(&self, ty: &Type) -> postgres_types::Format {
+        if sent_as_text(self.0, ty) {
+            postgres_types::Format::Text
+        } else {
+            postgres_types::Format::Binary
+        }
     }
 
     fn accepts(_: &Type) -> bool {
@@ -105,11 +126,39 @@ fn encode(v: &Value, ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxError> 
             _ if is_text(ty) => u.hyphenated().to_string().to_sql(ty, out),
             _ => Err(cannot(v, ty)),
         },
+        Value::Json(serde_json::Value::Array(items)) if matches!(ty.kind(), Kind::Array(_)) => {
+            let Kind::Array(member) = ty.kind() else {
+                return Err(cannot(v, ty));
+            };
+            let values: Vec<Value> = items.iter().map(|j| json_element(j, member)).collect();
+            let params: Vec<PgParam<'_>> = values.iter().map(PgParam).collect();
+            params.to_sql(ty, out)
+        }
         Value::Json(j) => match ty.name() {
             "json" | "jsonb" => postgres_types::Json(j).to_sql(ty, out),
             _ if is_text(ty) => j.to_string().to_sql(ty, out),
             _ => Err(cannot(v, ty)),
         },
+    }
+}
+
+/// An element of a JSON array bound to an array parameter, as the element type's value.
+fn json_element(j: &serde_json::Value, member: &Type) -> Value {
+    use serde_json::Value as J;
+    match j {
+        J::Null => Value::Null,
+        J::Bool(b) => Value::Bool(*b),
+        J::Number(n) => match (n.as_i64(), member.name()) {
+            (Some(i), _) => Value::Int(i),
+            (None, "numeric") => n
+                .to_string()
+                .parse::<Decimal>()
+                .map(Value::Decimal)
+                .unwrap_or(Value::Float(n.as_f64().unwrap_or(f64::NAN))),
+            (None, _) => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        J::String(s) => Value::Text(s.clone()),
+        other => Value::Json(other.clone()),
     }
 }
 
@@ -219,6 +268,8 @@ pub(super) enum Decoder {
     Json,
     IntArray,
     TextArray,
+    /// Any other one-dimensional array, read element by element.
+    Array,
     Other,
 }
 
@@ -244,6 +295,7 @@ impl Decoder {
             "json" | "jsonb" => Decoder::Json,
             "_int2" | "_int4" | "_int8" => Decoder::IntArray,
             "_text" | "_varchar" | "_bpchar" => Decoder::TextArray,
+            _ if matches!(ty.kind(), Kind::Array(_)) => Decoder::Array,
             _ => Decoder::Other,
         }
     }
@@ -288,6 +340,55 @@ impl<'a> FromSql<'a> for Raw {
 
     fn accepts(_: &Type) -> bool {
         true
+    }
+}
+
+/// One element of an array, decoded by its element type.
+struct Element(Value);
+
+impl<'a> FromSql<'a> for Element {
+    fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Self, BoxError> {
+        Ok(Element(match ty.name() {
+            "bool" => Value::Bool(bool::from_sql(ty, raw)?),
+            "int2" => Value::Int(i16::from_sql(ty, raw)?.into()),
+            "int4" => Value::Int(i32::from_sql(ty, raw)?.into()),
+            "int8" => Value::Int(i64::from_sql(ty, raw)?),
+            "float4" => Value::Float(f32::from_sql(ty, raw)?.into()),
+            "float8" => Value::Float(f64::from_sql(ty, raw)?),
+            "numeric" => Value::Decimal(Decimal::from_sql(ty, raw)?),
+            "date" => Value::Date(NaiveDate::from_sql(ty, raw)?),
+            "time" => Value::Time(NaiveTime::from_sql(ty, raw)?),
+            "timestamp" => Value::DateTime(NaiveDateTime::from_sql(ty, raw)?.and_utc()),
+            "timestamptz" => Value::DateTime(DateTime::<Utc>::from_sql(ty, raw)?),
+            "interval" => Value::Duration(Interval::from_sql(ty, raw)?.0),
+            "uuid" => Value::Uuid(Uuid::from_sql(ty, raw)?),
+            "json" | "jsonb" => Value::Json(serde_json::Value::from_sql(ty, raw)?),
+            _ => Raw::from_sql(ty, raw)?.0,
+        }))
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+}
+
+/// An array element in the JSON form arrays are read as (decimals and dates as text).
+fn element_json(v: Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        Value::Null => J::Null,
+        Value::Bool(b) => J::Bool(b),
+        Value::Int(i) => J::from(i),
+        Value::Float(f) => J::from(f),
+        Value::Decimal(d) => J::String(d.to_string()),
+        Value::Text(s) => J::String(s),
+        Value::Bytes(b) => J::Array(b.into_iter().map(J::from).collect()),
+        Value::Date(d) => J::String(d.format("%Y-%m-%d").to_string()),
+        Value::Time(t) => J::String(t.format("%H:%M:%S%.f").to_string()),
+        Value::DateTime(dt) => J::String(dt.to_rfc3339()),
+        Value::Duration(d) => J::from(d.num_microseconds().unwrap_or(i64::MAX)),
+        Value::Uuid(u) => J::String(u.hyphenated().to_string()),
+        Value::Json(j) => j,
     }
 }
 
@@ -343,6 +444,13 @@ pub(super) fn decode(
             Value::Json(
                 v.into_iter()
                     .map(|x| x.map_or(serde_json::Value::Null, Into::into))
+                    .collect(),
+            )
+        }),
+        Decoder::Array => get(row, i, |v: Vec<Option<Element>>| {
+            Value::Json(
+                v.into_iter()
+                    .map(|x| x.map_or(serde_json::Value::Null, |e| element_json(e.0)))
                     .collect(),
             )
         }),

@@ -199,7 +199,9 @@ impl Compiler {
         let vendor = self.vendor;
         let mut args = self.func_args(q, f)?;
         match f.def.kind {
-            FuncKind::Template => self.render_template(f, None, args, &[], Vec::new()),
+            FuncKind::Template | FuncKind::Postgres(_) => {
+                self.render_template(f, None, args, &[], Vec::new())
+            }
             FuncKind::Cast => {
                 let Some(out) = f.output else {
                     return Err(DbError::FieldError("Cast needs an output field".into()));
