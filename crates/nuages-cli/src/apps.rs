@@ -108,6 +108,14 @@ impl App {
         self
     }
 
+    /// Gives model `T` its natural key for fixtures (Django's `natural_key()` and
+    /// `get_by_natural_key()`): `dumpdata --natural-foreign / --natural-primary` write
+    /// it, `loaddata` resolves it. See `nuages_db::serializers::natural`.
+    pub fn natural_key<T: nuages_db::serializers::natural::NaturalKey>(self) -> App {
+        nuages_db::serializers::natural::register::<T>();
+        self
+    }
+
     /// Adds a model (its `app_label` must be this app's label).
     pub fn model(mut self, meta: &'static ModelMeta) -> App {
         self.models.push(meta);

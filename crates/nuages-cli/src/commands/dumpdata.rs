@@ -155,6 +155,18 @@ impl Command for DumpData {
                 .help("An app_label or app_label.ModelName to exclude (use multiple --exclude to exclude multiple apps/models)."),
         )
         .arg(
+            Arg::new("natural_foreign")
+                .long("natural-foreign")
+                .action(clap::ArgAction::SetTrue)
+                .help("Use natural foreign keys if they are available."),
+        )
+        .arg(
+            Arg::new("natural_primary")
+                .long("natural-primary")
+                .action(clap::ArgAction::SetTrue)
+                .help("Use natural primary keys if they are available."),
+        )
+        .arg(
             Arg::new("primary_keys")
                 .long("pks")
                 .help("Only dump objects with given primary keys. Accepts a comma-separated list of keys. This option only works when you specify one model."),
@@ -187,6 +199,10 @@ impl Command for DumpData {
             .filter(|s| !s.is_empty())
             .map(|s| s.split(',').map(str::to_owned).collect());
         let output = args.get_one::<String>("output");
+        let natural = nuages_db::serializers::natural::NaturalOptions {
+            foreign: args.get_flag("natural_foreign"),
+            primary: args.get_flag("natural_primary"),
+        };
         let models = selected_models(ctx, &strings("app_label"), &strings("exclude"), pks.is_some())?;
         if !FORMATS.contains(&format) {
             return Err(CommandError::new(format!(
@@ -225,7 +241,7 @@ impl Command for DumpData {
         for meta in models {
             let mut chunk = String::new();
             let mut n = 0;
-            dump_model(alias, meta, pks.as_deref(), |obj| {
+            dump_model(alias, meta, pks.as_deref(), natural, |obj| {
                 chunk.push_str(&ser.object(&obj));
                 n += 1;
                 Ok::<(), DbError>(())

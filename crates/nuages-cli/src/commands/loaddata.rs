@@ -10,7 +10,8 @@ use clap::{Arg, ArgAction, ArgMatches};
 use nuages_db::backends::operations::{
     check_constraints, disable_constraint_checking, enable_constraint_checking, sequence_reset_sql,
 };
-use nuages_db::serializers::{deserialize, FORMATS};
+use nuages_db::serializers::python::deserialize_object;
+use nuages_db::serializers::{natural, parse_objects, FORMATS};
 use nuages_db::{connection, transaction, DbError, ModelMeta};
 
 use crate::command::{Command, CommandContext};
@@ -239,7 +240,8 @@ impl Loader<'_> {
             text = std::fs::read_to_string(&fixture.path)?;
         }
         let apps = &ctx.apps;
-        let objects = deserialize(&fixture.format, &text, &|l| fixture_model(apps, l), self.ignore)?;
+        let lookup = |l: &str| fixture_model(apps, l);
+        let objects = parse_objects(&fixture.format, &text)?;
         let total = objects.len() as u64;
         // A bar on a terminal; Django's "Processed N object(s)." at verbosity 3 otherwise.
         let terminal = ctx.stdout.is_terminal();
@@ -247,7 +249,11 @@ impl Loader<'_> {
             .then(|| Progress::for_command(ctx, "Installing objects", Some(total)));
         let lines = !terminal && ctx.verbosity >= 3;
         let mut loaded = 0;
-        for mut obj in objects {
+        for mut json in objects {
+            // Natural keys are resolved object by object, after the earlier ones are
+            // saved, as Django's lazy deserializer does.
+            natural::resolve(self.alias, &mut json, &lookup).await?;
+            let mut obj = deserialize_object(&json, &lookup, self.ignore)?;
             if self.excluded_apps.iter().any(|a| a == obj.meta.app_label)
                 || contains(&self.excluded_models, obj.meta)
             {

@@ -24,6 +24,7 @@
 
 pub mod base;
 pub mod encode;
+pub mod natural;
 pub mod python;
 
 use serde_json::Value as Json;
@@ -123,10 +124,20 @@ pub fn deserialize(
     lookup: &dyn Fn(&str) -> Option<&'static ModelMeta>,
     ignore_nonexistent: bool,
 ) -> Result<Vec<DeserializedObject>> {
+    parse_objects(format, text)?
+        .iter()
+        .map(|o| python::deserialize_object(o, lookup, ignore_nonexistent))
+        .collect()
+}
+
+/// The fixture's objects as JSON, before they are resolved against models (`loaddata`
+/// resolves natural keys on each, then deserialises it, as Django's lazy deserializer
+/// does object by object).
+pub fn parse_objects(format: &str, text: &str) -> Result<Vec<Json>> {
     let parse = |s: &str| -> Result<Json> {
         serde_json::from_str(s).map_err(|e| DbError::DeserializationError(e.to_string()))
     };
-    let objects: Vec<Json> = match format {
+    Ok(match format {
         "json" => match parse(text)? {
             Json::Array(items) => items,
             other => {
@@ -146,11 +157,7 @@ pub fn deserialize(
                 "Unknown serialization format: {other}"
             )))
         }
-    };
-    objects
-        .iter()
-        .map(|o| python::deserialize_object(o, lookup, ignore_nonexistent))
-        .collect()
+    })
 }
 
 fn kind(j: &Json) -> &'static str {

@@ -110,13 +110,16 @@ fn key_of(v: &Value) -> String {
 }
 
 /// Serialises every row of `meta` on `alias` ordered by primary key (`dumpdata`'s
-/// queryset), optionally only the given primary keys, calling `each` per object.
+/// queryset), optionally only the given primary keys, calling `each` per object;
+/// `natural` asks for natural keys (see [`super::natural`]).
 pub async fn dump_model(
     alias: &str,
     meta: &'static ModelMeta,
     pks: Option<&[String]>,
+    natural: super::natural::NaturalOptions,
     mut each: impl FnMut(Json) -> Result<()> + Send,
 ) -> Result<u64> {
+    let mut cache = HashMap::new();
     let pk = meta.pk();
     let m2m: Vec<&'static Field> = serialized_m2m_fields(meta).collect();
     let mut last: Option<Value> = None;
@@ -145,7 +148,9 @@ pub async fn dump_model(
                 .iter()
                 .map(|(f, map)| (*f, map.get(&key_of(key)).cloned().unwrap_or_default()))
                 .collect();
-            each(serialize_row(meta, row, &per))?;
+            let mut obj = serialize_row(meta, row, &per);
+            super::natural::apply(alias, meta, &mut obj, natural, &mut cache).await?;
+            each(obj)?;
             count += 1;
         }
         if n < CHUNK {
