@@ -399,3 +399,74 @@ async fn update_counts_matched_rows_even_when_unchanged() {
         assert_eq!(n, 2, "{}", db.vendor.name());
     }
 }
+
+#[tokio::test]
+async fn get_by_pk_reuses_the_compiled_statement() {
+    use nuages_db::capture::capture_queries;
+    for db in testing::databases().await.unwrap() {
+        let alias = db.alias.as_str();
+        let vendor = db.vendor.name();
+        schema::create_models(alias, &[&META]).await.unwrap();
+        let objects = || Item::objects().using(alias);
+        let a = objects().create(item("apple", 3, "1.50")).await.unwrap();
+        let b = objects().create(item("banana", 5, "0.25")).await.unwrap();
+        // As stored (the database keeps microseconds of `created`).
+        let a = objects().get(Q::lookup("pk", a.id)).await.unwrap();
+        let b = objects().get(Q::lookup("pk", b.id)).await.unwrap();
+        // The plain queryset's statement is the one `get(Q)` compiles, with the key bound.
+        let (got, plain) = capture_queries(objects().get_pk(b.id)).await;
+        let (_, general) = capture_queries(objects().get(Q::lookup("pk", b.id))).await;
+        assert_eq!(got.unwrap(), b, "{vendor}");
+        assert_eq!(
+            (&plain[0].sql, &plain[0].params),
+            (&general[0].sql, &general[0].params),
+            "{vendor}"
+        );
+        // Every call binds its own key, converted like the lookup does ("7" as a number).
+        let again = objects().get_pk(a.id.to_string()).await.unwrap();
+        assert_eq!(again, a, "{vendor}");
+        let (_, q) = capture_queries(objects().get_pk(a.id)).await;
+        assert!(
+            q[0].params.contains(&Value::Int(a.id)),
+            "{vendor}: {:?}",
+            q[0].params
+        );
+        // Django's errors, whichever path runs.
+        assert_eq!(
+            objects().get_pk(999_999).await.unwrap_err().to_string(),
+            "Item matching query does not exist."
+        );
+        assert_eq!(
+            objects().get_pk("abc").await.unwrap_err().to_string(),
+            "Field 'id' expected a number but got 'abc'."
+        );
+        // Anything applied to the queryset takes the ordinary path (and is honoured).
+        let err = objects()
+            .filter(Q::lookup("name", "banana"))
+            .get_pk(a.id)
+            .await
+            .unwrap_err();
+        assert_eq!(err.to_string(), "Item matching query does not exist.");
+        let only = objects().only(["name"]).get_pk(a.id).await.unwrap();
+        assert_eq!(
+            (only.name.as_str(), only.qty),
+            ("apple", 0),
+            "{vendor}: deferred qty"
+        );
+        // `all()` is cached the same way: the ordinary statement, every time.
+        for _ in 0..2 {
+            let (all, q) = capture_queries(objects().fetch()).await;
+            assert_eq!(all.unwrap(), vec![a.clone(), b.clone()], "{vendor}");
+            let expected = objects().as_dyn().sql(db.vendor).unwrap().unwrap();
+            assert_eq!((&q[0].sql, &q[0].params), (&expected.sql, &expected.params));
+        }
+        // Inside a transaction the cached statement runs on the transaction's connection.
+        let alias_owned = alias.to_owned();
+        let inside = transaction::atomic_using(alias, || async move {
+            Item::objects().using(&alias_owned).get_pk(b.id).await
+        })
+        .await
+        .unwrap();
+        assert_eq!(inside, b, "{vendor}");
+    }
+}

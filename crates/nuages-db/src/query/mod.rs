@@ -42,6 +42,7 @@ pub(crate) mod insert;
 pub(crate) mod lookups;
 mod model_qs;
 pub(crate) mod names;
+mod pk_get;
 mod prefetch;
 mod q;
 mod qualify;

@@ -334,12 +334,27 @@ impl<M: Model> QuerySet<M> {
         if self.inner.loads_related() {
             return self.run(&self.inner).await;
         }
+        if let Some(statement) = self.inner.all_statement() {
+            let sink = Box::new(InstanceSink::<M> {
+                plan: statement.plan.clone(),
+                out: Vec::new(),
+            });
+            let sink =
+                crate::connection::fetch_into(self.inner.db(), &statement.sql, &statement.params, sink)
+                    .await?;
+            return match sink.into_any().downcast::<InstanceSink<M>>() {
+                Ok(sink) => Ok(sink.out),
+                Err(_) => Err(crate::DbError::DatabaseError(
+                    "the database backend returned a different row sink".into(),
+                )),
+            };
+        }
         let Some(plan) = self.inner.field_plan() else {
             let rows = self.inner.fetch().await?;
             return rows.into_iter().map(|r| self.instance(r)).collect();
         };
         let sink = Box::new(InstanceSink::<M> {
-            plan,
+            plan: plan.into(),
             out: Vec::new(),
         });
         match self.inner.fetch_into(sink).await? {
@@ -359,9 +374,34 @@ impl<M: Model> QuerySet<M> {
         self.inner.exactly_one(rows)
     }
 
-    /// `get(pk=...)`.
+    /// `get(pk=...)`. On a queryset with nothing applied but `using()`, the statement
+    /// compiled the first time is reused (`query/pk_get.rs`) and the row decoded straight
+    /// into `M`.
     pub async fn get_pk(&self, pk: impl Into<Rhs>) -> Result<M> {
-        self.get(Q::lookup("pk", pk)).await
+        let rhs = pk.into();
+        if let Some((statement, params)) = self.inner.pk_statement(&rhs) {
+            let sink = Box::new(InstanceSink::<M> {
+                plan: statement.plan.clone(),
+                out: Vec::new(),
+            });
+            let db = self.inner.db();
+            let sink = crate::connection::fetch_into(db, &statement.sql, &params, sink).await?;
+            let mut rows = match sink.into_any().downcast::<InstanceSink<M>>() {
+                Ok(sink) => sink.out,
+                Err(_) => {
+                    return Err(crate::DbError::DatabaseError(
+                        "the database backend returned a different row sink".into(),
+                    ))
+                }
+            };
+            for row in &mut rows {
+                if let Some(state) = row.state_mut() {
+                    state.set_db(db);
+                }
+            }
+            return self.inner.exactly_one(rows);
+        }
+        self.get(Q::lookup("pk", rhs)).await
     }
 
     /// `first()`.
@@ -459,7 +499,7 @@ impl<M: Model> QuerySet<M> {
 
 /// Collects instances of `M` decoded from the driver's rows.
 struct InstanceSink<M> {
-    plan: Vec<FieldPlan>,
+    plan: std::sync::Arc<[FieldPlan]>,
     out: Vec<M>,
 }
 

@@ -222,6 +222,58 @@ impl Query {
         self.model
     }
 
+    /// True when the query is what `Query::new` made: no condition, ordering, slice,
+    /// column choice, annotation, lock, join or related loading. The destructuring names
+    /// every field so that a new one cannot be forgotten here: `get(pk=...)` caches the
+    /// statement of plain queries only (`query/pk_get.rs`).
+    pub(crate) fn is_plain(&self) -> bool {
+        let Query {
+            model: _,
+            joins,
+            where_,
+            order_by,
+            default_ordering,
+            standard_ordering,
+            low_mark,
+            high_mark,
+            distinct,
+            distinct_fields,
+            select,
+            loaded_fields,
+            lock,
+            prefix,
+            related,
+            combinator,
+            used_aliases,
+            annotations,
+            group_by,
+            summarize,
+            values_order,
+        } = self;
+        joins.len() == 1
+            && joins[0].join_type == JoinType::Base
+            && where_.is_empty()
+            && order_by.is_empty()
+            && *default_ordering
+            && *standard_ordering
+            && *low_mark == 0
+            && high_mark.is_none()
+            && !*distinct
+            && distinct_fields.is_empty()
+            && select.is_none()
+            && loaded_fields.is_none()
+            && lock.is_none()
+            && prefix.is_none()
+            && matches!(related.select_related, super::related::SelectRelated::Off)
+            && related.prefetch_col.is_none()
+            && combinator.is_none()
+            && used_aliases.is_empty()
+            && annotations.is_empty()
+            && group_by.is_none()
+            && !*summarize
+            && values_order.is_empty()
+    }
+
     /// Called when a queryset is chained: the next `filter()` starts with no reusable
     /// multi-valued joins.
     pub(crate) fn chain(&mut self) {

@@ -488,6 +488,19 @@ impl DynQuerySet {
             .collect()
     }
 
+    /// True when nothing but `using()` was applied to the queryset (see
+    /// [`Query::is_plain`]); the fields are named so that a new one is not forgotten.
+    pub(crate) fn is_plain(&self) -> bool {
+        let DynQuerySet {
+            query,
+            using: _,
+            kind,
+            prefetch,
+            error,
+        } = self;
+        error.is_none() && *kind == RowsKind::Models && prefetch.is_empty() && query.is_plain()
+    }
+
     /// Where each concrete field of the model is in this query's rows, for decoding
     /// instances straight from the driver; `None` when the rows are not plain model rows
     /// (`values()`).
