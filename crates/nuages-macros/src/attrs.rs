@@ -319,6 +319,8 @@ pub struct FieldOpts {
     pub auto: bool,
     /// `flatten`: the field embeds an abstract base model.
     pub flatten: bool,
+    /// `symmetrical` of a many-to-many field to the model itself (default true).
+    pub symmetrical: Option<bool>,
 }
 
 fn validator(krate: &TokenStream, expr: &Expr) -> Result<TokenStream> {
@@ -434,6 +436,7 @@ impl FieldOpts {
                     "one_to_one" => o.one_to_one = bool_value(&meta)?,
                     "auto" => o.auto = bool_value(&meta)?,
                     "flatten" => o.flatten = bool_value(&meta)?,
+                    "symmetrical" => o.symmetrical = Some(bool_value(&meta)?),
                     "db_constraint" => o.db_constraint = Some(bool_value(&meta)?),
                     "text" => o.text_kind = Some(TextKind::Text),
                     "email" => o.text_kind = Some(TextKind::Email),
@@ -491,7 +494,7 @@ impl FieldOpts {
                              db_column, default, blank, choices, validators, verbose_name, help_text, editable, \
                              auto_now, auto_now_add, db_comment, primary_key, max_digits, decimal_places, text, \
                              email, slug, url, positive, related_name, related_query_name, on_delete, to_field, \
-                             db_constraint, through, db_table, one_to_one, auto, flatten)"
+                             db_constraint, through, db_table, one_to_one, auto, flatten, symmetrical)"
                         )))
                     }
                 }

@@ -693,7 +693,11 @@ fn instance_accessors(m: &ModelInfo, f: &FieldInfo) -> Option<TokenStream> {
             }
         });
     }
-    if let (Kind::ManyToMany { .. }, false) = (&f.kind, hidden_reverse) {
+    // The forward manager exists even when the reverse side is hidden (Django's
+    // `related_name="+"` and symmetrical relations to self); with a bare "+" there is
+    // no query name to filter through, so only then is it left out.
+    let bare_plus = related_name.as_deref() == Some("+");
+    if let (Kind::ManyToMany { .. }, false) = (&f.kind, bare_plus) {
         let trait_ident = format_ident!("{}{}Related", ident, pascal(&f.name));
         let method = &f.ident;
         let doc = format!(

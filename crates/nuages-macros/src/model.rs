@@ -423,6 +423,26 @@ fn analyse_field(model: &ModelOpts, model_ident: &Ident, f: &syn::Field) -> Resu
             _ => Kind::Plain,
         }
     };
+    let mut opts = opts;
+    match &kind {
+        // Django's ManyToManyField("self"): symmetrical unless told otherwise, and then
+        // with the hidden reverse name `<name>_rel_+` (no reverse accessor or lookup).
+        Kind::ManyToMany { target } if is_named(target, &model_ident.to_string()) => {
+            let symmetrical = opts.symmetrical.unwrap_or(true);
+            opts.symmetrical = Some(symmetrical);
+            if symmetrical {
+                opts.related_name = Some(syn::LitStr::new(&format!("{name}_rel_+"), ident.span()));
+            }
+        }
+        Kind::ManyToMany { .. } => {}
+        _ if opts.symmetrical.is_some() => {
+            return err(
+                &ident,
+                "symmetrical applies to a ManyToManyField to the model itself",
+            );
+        }
+        _ => {}
+    }
     if name.contains("__") {
         return err(&ident, "Field names must not contain \"__\".");
     }
@@ -647,7 +667,9 @@ pub fn field_tokens(m: &ModelInfo, f: &FieldInfo, default_fn: Option<&Ident>) ->
             };
             let db_table = opt_str(&o.db_table);
             let db_constraint = o.db_constraint.unwrap_or(true);
+            let symmetrical = o.symmetrical.unwrap_or(false);
             quote!(::core::option::Option::Some(#meta::Relation {
+                symmetrical: #symmetrical,
                 related_name: #related_name,
                 related_query_name: #related_query_name,
                 through: #through,

@@ -292,7 +292,21 @@ impl Command for Migrate {
             fake: args.get_flag("fake"),
             fake_initial: args.get_flag("fake_initial"),
         };
-        match executor.migrate(Some(&targets), options).await {
+        // A bar over the plan on a terminal (the lines below are printed after the run).
+        let mut bar = (ctx.stdout.is_terminal() && verbose).then(|| {
+            crate::progress::Progress::for_command(ctx, "Applying migrations", Some(plan.len() as u64))
+        });
+        let run = executor
+            .migrate_reporting(Some(&targets), options, &mut |_| {
+                if let Some(b) = bar.as_mut() {
+                    b.inc(1);
+                }
+            })
+            .await;
+        if let Some(b) = bar {
+            b.finish();
+        }
+        match run {
             Ok(outcomes) => {
                 if verbose {
                     for outcome in outcomes {

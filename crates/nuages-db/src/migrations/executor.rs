@@ -343,13 +343,41 @@ impl<'a> MigrationExecutor<'a> {
     /// Squashed migrations are used or not as [`MigrationGraph::with_applied`] decides
     /// from the history.
     pub async fn migrate(&self, targets: Option<&[Target]>, options: MigrateOptions) -> Result<Vec<Outcome>> {
+        self.migrate_reporting(targets, options, &mut |_| {}).await
+    }
+
+    /// [`migrate`](Self::migrate), calling `report` as each migration finishes (Django's
+    /// `progress_callback`; `migrate` drives its progress bar with it).
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// use nuages_db::migrations::executor::{MigrateOptions, MigrationExecutor};
+    /// use nuages_db::migrations::graph::{Migration, MigrationGraph};
+    /// use nuages_db::testing;
+    /// let graph = MigrationGraph::new(vec![Migration::new("shop", "0001_initial")]).unwrap();
+    /// for db in testing::databases().await.unwrap() {
+    ///     let mut seen = Vec::new();
+    ///     MigrationExecutor::new(&db.alias, &graph)
+    ///         .migrate_reporting(None, MigrateOptions::default(), &mut |o| seen.push(o.key.1.clone()))
+    ///         .await
+    ///         .unwrap();
+    ///     assert_eq!(seen, ["0001_initial"]);
+    /// }
+    /// # });
+    /// ```
+    pub async fn migrate_reporting(
+        &self,
+        targets: Option<&[Target]>,
+        options: MigrateOptions,
+        report: &mut (dyn FnMut(&Outcome) + Send),
+    ) -> Result<Vec<Outcome>> {
         self.ensure_schema().await?;
         let graph = self.resolved_graph().await?;
         let resolved = MigrationExecutor {
             alias: self.alias,
             graph: &graph,
         };
-        let outcomes = resolved.migrate_resolved(targets, options).await?;
+        let outcomes = resolved.migrate_resolved(targets, options, report).await?;
         resolved.check_replacements().await?;
         Ok(outcomes)
     }
@@ -358,6 +386,7 @@ impl<'a> MigrationExecutor<'a> {
         &self,
         targets: Option<&[Target]>,
         options: MigrateOptions,
+        report: &mut (dyn FnMut(&Outcome) + Send),
     ) -> Result<Vec<Outcome>> {
         let plan = self.plan(targets).await?;
         let vendor = self.vendor()?;
@@ -370,10 +399,14 @@ impl<'a> MigrationExecutor<'a> {
         for step in &plan {
             let before = states.get(&step.key).cloned().unwrap_or_default();
             match self.run_step(vendor, step, &before, options).await {
-                Ok(action) => outcomes.push(Outcome {
-                    key: step.key.clone(),
-                    action,
-                }),
+                Ok(action) => {
+                    let outcome = Outcome {
+                        key: step.key.clone(),
+                        action,
+                    };
+                    report(&outcome);
+                    outcomes.push(outcome);
+                }
                 Err(e) => {
                     result = Err(e);
                     break;

@@ -14,8 +14,9 @@
 //! Managers query the database the instance was loaded from (its
 //! [`ModelState`](crate::models::state::ModelState), else `"default"`; `using()` picks
 //! another). `all()` is always a lazy queryset; `all_cached()` reads what
-//! `prefetch_related` loaded, without a query. Writes do not change the lists already
-//! prefetched on the instance.
+//! `prefetch_related` loaded, without a query. A write through a manager forgets the list
+//! prefetched for that relation (Django's `_remove_prefetched_objects`), so `all_cached()`
+//! then returns `None` rather than a stale list.
 //!
 //! ```no_run
 //! # use nuages_db::models::related_managers::{ManyRelatedManager, RelatedManager};
@@ -210,6 +211,13 @@ impl<'a, T: Model, const NULLABLE: bool> RelatedManager<'a, T, NULLABLE> {
         Q::lookup(self.field.name, Rhs::Expr(Expression::Value(self.value.clone())))
     }
 
+    /// Django's `_remove_prefetched_objects`: a write makes the prefetched list stale.
+    fn forget_cache(&self) {
+        if let Some(state) = self.state {
+            state.invalidate_prefetched(self.accessor);
+        }
+    }
+
     /// `all()`: the related rows, as a lazy queryset.
     pub fn all(&self) -> QuerySet<T> {
         QuerySet::<T>::new().using(&self.db).filter(self.lookup())
@@ -258,6 +266,7 @@ impl<'a, T: Model, const NULLABLE: bool> RelatedManager<'a, T, NULLABLE> {
 
     /// `create(**kwargs)`: saves `obj` with its key set to the instance.
     pub async fn create(&self, mut obj: T) -> Result<T> {
+        self.forget_cache();
         obj.set_field(self.field.attname, self.value.clone())?;
         obj.save_with(SaveOptions {
             using: Some(self.db.clone()),
@@ -273,6 +282,7 @@ impl<'a, T: Model, const NULLABLE: bool> RelatedManager<'a, T, NULLABLE> {
     where
         T: 'b,
     {
+        self.forget_cache();
         let mut objs: Vec<&mut T> = objs.into_iter().collect();
         let meta = T::meta();
         let mut pks = Vec::with_capacity(objs.len());
@@ -311,6 +321,7 @@ impl<'a, T: Model, const NULLABLE: bool> RelatedManager<'a, T, NULLABLE> {
     }
 
     async fn set_nullable(&self, objs: Vec<&mut T>, clear: bool) -> Result<()> {
+        self.forget_cache();
         let db = self.db.clone();
         transaction::atomic_using(&db, || async move {
             if clear {
@@ -361,6 +372,7 @@ impl<T: Model> RelatedManager<'_, T, true> {
     where
         T: 'b,
     {
+        self.forget_cache();
         let mut objs: Vec<&mut T> = objs.into_iter().collect();
         let mut pks = Vec::with_capacity(objs.len());
         for o in &objs {
@@ -386,6 +398,7 @@ impl<T: Model> RelatedManager<'_, T, true> {
 
     /// `clear()` (nullable keys only): sets every related row's key to NULL.
     pub async fn clear(&self) -> Result<()> {
+        self.forget_cache();
         self.clear_rows().await
     }
 
@@ -424,6 +437,9 @@ pub struct ManyRelatedManager<'a, T> {
     through: ThroughSide,
     accessor: &'static str,
     db: String,
+    /// A symmetrical relation to the model itself (Django's default for
+    /// `ManyToManyField("self")`): writes keep the mirror rows in step.
+    symmetrical: bool,
     _model: PhantomData<fn() -> T>,
 }
 
@@ -482,6 +498,7 @@ impl<'a, T: Model> ManyRelatedManager<'a, T> {
             through: ThroughSide::new(declared_on, field, reverse)?,
             accessor,
             db: db_of(instance.state()),
+            symmetrical: !reverse && field.relation.is_some_and(|r| r.symmetrical),
             _model: PhantomData,
         })
     }
@@ -550,6 +567,13 @@ impl<'a, T: Model> ManyRelatedManager<'a, T> {
         Ok(out)
     }
 
+    /// Django's `_remove_prefetched_objects`: a write makes the prefetched list stale.
+    fn forget_cache(&self) {
+        if let Some(state) = self.state {
+            state.invalidate_prefetched(self.accessor);
+        }
+    }
+
     /// Sends `m2m_changed` (only built when a receiver listens).
     async fn send(&self, action: M2MAction, pk_set: Option<&[Value]>) -> Result<()> {
         send_m2m_changed(self.declared_on, self.field.name, || M2MChanged {
@@ -585,6 +609,7 @@ impl<'a, T: Model> ManyRelatedManager<'a, T> {
 
     /// `add(*pks, through_defaults=...)`: by primary key; rows already linked are left alone.
     pub async fn add_pks(&self, pks: Vec<Value>, through_defaults: &[(&str, Value)]) -> Result<()> {
+        self.forget_cache();
         let db = self.db.clone();
         transaction::atomic_using(&db, || async move {
             let missing = self.through.missing(&self.db, &self.value, &pks).await?;
@@ -592,7 +617,18 @@ impl<'a, T: Model> ManyRelatedManager<'a, T> {
             self.through
                 .insert(&self.db, &self.value, &missing, through_defaults)
                 .await?;
-            self.send(M2MAction::PostAdd, Some(&missing)).await
+            self.send(M2MAction::PostAdd, Some(&missing)).await?;
+            if self.symmetrical {
+                // The mirror rows (target -> instance), as Django's second `_add_items`.
+                let mirror = self.through.mirrored();
+                let missing = mirror.missing(&self.db, &self.value, &pks).await?;
+                self.send(M2MAction::PreAdd, Some(&missing)).await?;
+                mirror
+                    .insert(&self.db, &self.value, &missing, through_defaults)
+                    .await?;
+                self.send(M2MAction::PostAdd, Some(&missing)).await?;
+            }
+            Ok(())
         })
         .await
     }
@@ -607,13 +643,20 @@ impl<'a, T: Model> ManyRelatedManager<'a, T> {
 
     /// `remove(*pks)`.
     pub async fn remove_pks(&self, pks: Vec<Value>) -> Result<()> {
+        self.forget_cache();
         if pks.is_empty() {
             return Ok(());
         }
         let db = self.db.clone();
         transaction::atomic_using(&db, || async move {
             self.send(M2MAction::PreRemove, Some(&pks)).await?;
-            self.through.delete(&self.db, &self.value, Some(&pks)).await?;
+            if self.symmetrical {
+                self.through
+                    .delete_symmetrical(&self.db, &self.value, Some(&pks))
+                    .await?;
+            } else {
+                self.through.delete(&self.db, &self.value, Some(&pks)).await?;
+            }
             self.send(M2MAction::PostRemove, Some(&pks)).await
         })
         .await
@@ -621,10 +664,17 @@ impl<'a, T: Model> ManyRelatedManager<'a, T> {
 
     /// `clear()`: unlinks every related object.
     pub async fn clear(&self) -> Result<()> {
+        self.forget_cache();
         let db = self.db.clone();
         transaction::atomic_using(&db, || async move {
             self.send(M2MAction::PreClear, None).await?;
-            self.through.delete(&self.db, &self.value, None).await?;
+            if self.symmetrical {
+                self.through
+                    .delete_symmetrical(&self.db, &self.value, None)
+                    .await?;
+            } else {
+                self.through.delete(&self.db, &self.value, None).await?;
+            }
             self.send(M2MAction::PostClear, None).await
         })
         .await
@@ -675,6 +725,7 @@ impl<'a, T: Model> ManyRelatedManager<'a, T> {
 
     /// `create(**kwargs, through_defaults={...})`.
     pub async fn create_with(&self, mut obj: T, through_defaults: &[(&str, Value)]) -> Result<T> {
+        self.forget_cache();
         let db = self.db.clone();
         obj.save_with(SaveOptions {
             using: Some(db),

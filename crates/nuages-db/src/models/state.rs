@@ -21,7 +21,7 @@
 
 use std::any::Any;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::error::{DbError, Result};
 use crate::models::meta::ModelMeta;
@@ -33,7 +33,7 @@ type Cached = Arc<dyn Any + Send + Sync>;
 
 /// Django's `ModelState`: where the instance was loaded from and the related objects
 /// loaded with it.
-#[derive(Clone, Default)]
+#[derive(Default)]
 pub struct ModelState {
     db: Option<String>,
     /// Single related objects by accessor name (`None`: known to be absent).
@@ -42,6 +42,21 @@ pub struct ModelState {
     prefetched: Vec<(String, Cached)>,
     /// The values `annotate()` added to the row, by alias.
     annotations: Vec<(String, Value)>,
+    /// Prefetched lists a related manager's write made stale (Django's
+    /// `_remove_prefetched_objects`); managers only borrow the instance, hence the lock.
+    stale: Mutex<Vec<String>>,
+}
+
+impl Clone for ModelState {
+    fn clone(&self) -> Self {
+        ModelState {
+            db: self.db.clone(),
+            related: self.related.clone(),
+            prefetched: self.prefetched.clone(),
+            annotations: self.annotations.clone(),
+            stale: Mutex::new(self.stale_names()),
+        }
+    }
 }
 
 impl ModelState {
@@ -70,13 +85,61 @@ impl ModelState {
     /// A prefetched list (`prefetch_related("books")` or a `Prefetch`'s `to_attr`), in
     /// the order of the prefetch query; `None` when nothing was prefetched under `name`.
     pub fn prefetched<T: 'static>(&self, name: &str) -> Option<&[T]> {
+        if self.is_stale(name) {
+            return None;
+        }
         let (_, cached) = self.prefetched.iter().find(|(n, _)| n == name)?;
         cached.as_ref().downcast_ref::<Vec<T>>().map(Vec::as_slice)
     }
 
     /// True when a list was prefetched under `name`.
     pub fn is_prefetched(&self, name: &str) -> bool {
-        self.prefetched.iter().any(|(n, _)| n == name)
+        !self.is_stale(name) && self.prefetched.iter().any(|(n, _)| n == name)
+    }
+
+    /// Forgets the list prefetched under `name` through a shared reference: what a
+    /// related manager does before it writes (Django's `_remove_prefetched_objects`),
+    /// so `all_cached()` no longer returns a list the write made wrong.
+    ///
+    /// ```
+    /// use nuages_db::models::state::ModelState;
+    /// let state = ModelState::default();
+    /// state.invalidate_prefetched("books");
+    /// assert!(!state.is_prefetched("books"));
+    /// ```
+    pub fn invalidate_prefetched(&self, name: &str) {
+        let mut stale = match self.stale.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if !stale.iter().any(|n| n == name) {
+            stale.push(name.to_owned());
+        }
+    }
+
+    fn stale_names(&self) -> Vec<String> {
+        match self.stale.lock() {
+            Ok(g) => g.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn is_stale(&self, name: &str) -> bool {
+        match self.stale.lock() {
+            Ok(g) => g.iter().any(|n| n == name),
+            Err(poisoned) => poisoned.into_inner().iter().any(|n| n == name),
+        }
+    }
+
+    fn unmark_stale(&mut self, name: Option<&str>) {
+        let stale = match self.stale.get_mut() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        match name {
+            Some(name) => stale.retain(|n| n != name),
+            None => stale.clear(),
+        }
     }
 
     /// An annotation the instance was loaded with (`annotate(num_books=Count("books"))`
@@ -123,11 +186,13 @@ impl ModelState {
     pub fn clear_caches(&mut self) {
         self.related.clear();
         self.prefetched.clear();
+        self.unmark_stale(None);
     }
 
     /// Drops the list cached under `name` (a related manager's write makes it stale).
     pub fn clear_prefetched(&mut self, name: &str) {
         self.prefetched.retain(|(n, _)| n != name);
+        self.unmark_stale(Some(name));
     }
 
     fn store_related(&mut self, name: &str, cached: Option<Cached>) {
@@ -136,6 +201,7 @@ impl ModelState {
     }
 
     fn store_prefetched(&mut self, name: &str, cached: Cached) {
+        self.unmark_stale(Some(name));
         self.prefetched.retain(|(n, _)| n != name);
         self.prefetched.push((name.to_owned(), cached));
     }

@@ -111,7 +111,10 @@ fn reverse_map() -> &'static HashMap<usize, Vec<ReverseRel>> {
         for model in registry::all_models() {
             for field in model.fields {
                 let Some(rel) = field.relation else { continue };
-                if rel.related_name.is_some_and(|n| n.ends_with('+')) {
+                // Hidden relations (`related_name` ending in `+`) stay resolvable by their
+                // internal name, as in Django's `fields_map` (a symmetrical relation's
+                // manager queries through `<name>_rel_+`); they are not offered as choices.
+                if rel.related_name == Some("+") {
                     continue;
                 }
                 let target = (rel.to)();
@@ -165,7 +168,12 @@ pub(crate) fn field_choices(meta: &'static ModelMeta) -> Vec<&'static str> {
             names.push(f.attname);
         }
     }
-    names.extend(reverse_relations(meta).iter().map(|r| r.name));
+    names.extend(
+        reverse_relations(meta)
+            .iter()
+            .map(|r| r.name)
+            .filter(|n| !n.ends_with('+')),
+    );
     names.extend(generic_names(meta));
     names.sort_unstable();
     names.dedup();

@@ -171,18 +171,45 @@ impl ThroughSide {
 
     /// Deletes the rows linking `source` to `ids` (every row of `source` when `None`).
     pub async fn delete(&self, db: &str, source: &Value, ids: Option<&[Value]>) -> Result<u64> {
+        self.delete_rows(db, source, ids, false).await
+    }
+
+    /// The same table seen from the other column: the mirror rows of a symmetrical
+    /// relation (`to_x_id = instance`, `from_x_id = target`).
+    pub fn mirrored(&self) -> ThroughSide {
+        ThroughSide {
+            source_col: self.target_col.clone(),
+            target_col: self.source_col.clone(),
+            ..self.clone()
+        }
+    }
+
+    /// Deletes the links of `source` (to `ids`, or all) in both directions, in one
+    /// statement: Django's `_build_remove_filters` for a symmetrical relation.
+    pub async fn delete_symmetrical(&self, db: &str, source: &Value, ids: Option<&[Value]>) -> Result<u64> {
+        self.delete_rows(db, source, ids, true).await
+    }
+
+    async fn delete_rows(&self, db: &str, source: &Value, ids: Option<&[Value]>, both: bool) -> Result<u64> {
+        if ids.is_some_and(<[Value]>::is_empty) {
+            return Ok(0);
+        }
         let vendor = connection::vendor(db)?;
         let mut c = Compiler::new(vendor);
-        let mut stmt = SQuery::delete();
-        stmt.from_table(Alias::new(self.table.clone()))
-            .and_where(SExpr::col(Alias::new(self.source_col.clone())).eq(c.bind(source.clone())));
-        if let Some(ids) = ids {
-            if ids.is_empty() {
-                return Ok(0);
+        let one_way = |c: &mut Compiler, src: &str, tgt: &str| {
+            let mut cond = SExpr::col(Alias::new(src.to_owned())).eq(c.bind(source.clone()));
+            if let Some(ids) = ids {
+                let binds: Vec<SExpr> = ids.iter().map(|v| c.bind(v.clone())).collect();
+                cond = cond.and(SExpr::col(Alias::new(tgt.to_owned())).is_in(binds));
             }
-            let binds: Vec<SExpr> = ids.iter().map(|v| c.bind(v.clone())).collect();
-            stmt.and_where(SExpr::col(Alias::new(self.target_col.clone())).is_in(binds));
+            cond
+        };
+        let mut cond = one_way(&mut c, &self.source_col, &self.target_col);
+        if both {
+            cond = cond.or(one_way(&mut c, &self.target_col, &self.source_col));
         }
+        let mut stmt = SQuery::delete();
+        stmt.from_table(Alias::new(self.table.clone())).and_where(cond);
         let sql = c.finish(&stmt);
         Ok(connection::execute(db, &sql.sql, &sql.params)
             .await?
@@ -190,7 +217,6 @@ impl ThroughSide {
     }
 }
 
-/// Django's `Field.get_default()` for a through model's field the caller left out.
 fn default_value(f: &'static Field) -> Value {
     if let Some(d) = f.default {
         return d();

@@ -398,6 +398,13 @@ impl<'a, T: Model> GenericRelatedManager<'a, T> {
         self.all().fetch().await
     }
 
+    /// Django's `_remove_prefetched_objects`: a write makes the prefetched list stale.
+    fn forget_cache(&self) {
+        if let Some(state) = self.state {
+            state.invalidate_prefetched(self.rel.name);
+        }
+    }
+
     /// The owner's content type (cached after the first call per database).
     async fn content_type(&self) -> Result<ContentType> {
         get_for_meta(&self.db, self.owner).await
@@ -405,6 +412,7 @@ impl<'a, T: Model> GenericRelatedManager<'a, T> {
 
     /// `create(**kwargs)`: saves `obj` pointing at the instance.
     pub async fn create(&self, mut obj: T) -> Result<T> {
+        self.forget_cache();
         let ct = self.content_type().await?;
         obj.set_field(self.rel.content_type_field, Value::Int(i64::from(ct.id)))?;
         obj.set_field(self.rel.object_id_field, self.pk.clone())?;
@@ -422,6 +430,7 @@ impl<'a, T: Model> GenericRelatedManager<'a, T> {
     where
         T: 'b,
     {
+        self.forget_cache();
         let mut objs: Vec<&mut T> = objs.into_iter().collect();
         let meta = T::meta();
         let mut pks = Vec::with_capacity(objs.len());
@@ -463,6 +472,7 @@ impl<'a, T: Model> GenericRelatedManager<'a, T> {
     where
         T: 'b,
     {
+        self.forget_cache();
         let pks: Vec<Value> = objs.into_iter().map(Model::pk).collect();
         if pks.is_empty() {
             return Ok(());
@@ -474,6 +484,7 @@ impl<'a, T: Model> GenericRelatedManager<'a, T> {
 
     /// `clear()`: deletes every related row.
     pub async fn clear(&self) -> Result<()> {
+        self.forget_cache();
         self.content_type().await?;
         self.all().delete().await?;
         Ok(())
@@ -485,6 +496,7 @@ impl<'a, T: Model> GenericRelatedManager<'a, T> {
     where
         T: 'b,
     {
+        self.forget_cache();
         let objs: Vec<&mut T> = objs.into_iter().collect();
         let db = self.db.clone();
         crate::transaction::atomic_using(&db, || async move {
