@@ -679,6 +679,13 @@ pub fn field_tokens(m: &ModelInfo, f: &FieldInfo, default_fn: Option<&Ident>) ->
             }))
         }
     };
+    let custom = match f.kind {
+        Kind::Plain if !f.auto => {
+            let base = kind_of(ty);
+            quote!(#base::CUSTOM)
+        }
+        _ => quote!(::core::option::Option::None),
+    };
     let base_field = match f.kind {
         Kind::Plain => {
             let b = kind_of(inner);
@@ -708,6 +715,7 @@ pub fn field_tokens(m: &ModelInfo, f: &FieldInfo, default_fn: Option<&Ident>) ->
         help_text: #help_text,
         db_comment: #db_comment,
         relation: #relation,
+        custom: #custom,
         ..#meta::Field::new(#name, #field_type)
     }))
 }

@@ -302,6 +302,9 @@ pub struct Field {
     pub help_text: &'static str,
     pub db_comment: Option<&'static str>,
     pub relation: Option<Relation>,
+    /// A custom field class (Django's `Field` subclass) with its conversions; the
+    /// `field_type` is then its base class.
+    pub custom: Option<&'static super::custom::CustomField>,
     /// `ArrayField(base_field)`: the element field (PostgreSQL).
     pub base_field: Option<&'static Field>,
     /// `ArrayField(size=)`: the declared length (PostgreSQL does not enforce it).
@@ -335,8 +338,25 @@ impl Field {
             help_text: "",
             db_comment: None,
             relation: None,
+            custom: None,
             base_field: None,
             size: None,
+        }
+    }
+
+    /// Makes the field an instance of a custom field class (its `field_type` becomes
+    /// the class's base).
+    pub const fn custom(mut self, class: &'static super::custom::CustomField) -> Field {
+        self.field_type = class.base;
+        self.custom = Some(class);
+        self
+    }
+
+    /// Django's field class name: the custom class's, else the built-in one's.
+    pub fn class_name(&self) -> &'static str {
+        match self.custom {
+            Some(c) => c.name,
+            None => self.field_type.name(),
         }
     }
 

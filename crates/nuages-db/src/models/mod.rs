@@ -2,6 +2,7 @@
 //! `#[derive(Model)]` implements, and the registry of every model linked into the binary.
 
 pub mod choices;
+pub mod custom;
 pub mod deletion;
 pub mod inheritance;
 pub mod instance;

@@ -68,7 +68,11 @@ impl<'a> ModelRow<'a> {
                 match p.column {
                     Some(i) => {
                         let v = cells.take(i)?;
-                        T::from_value(crate::query::convert_value(v, p.output, p.field))
+                        let v = crate::query::convert_value(v, p.output, p.field);
+                        match p.field.and_then(|f| f.custom) {
+                            Some(c) => T::from_value(c.from_db(v)?),
+                            None => T::from_value(v),
+                        }
                     }
                     None => Ok(T::default()),
                 }

@@ -80,6 +80,9 @@ pub trait FieldKind {
     /// A `max_length` the type implies when the field gives none (a text choices enum's
     /// longest value).
     const MAX_LENGTH: Option<u32> = None;
+    /// The custom field class of the type ([`CustomField`](super::custom::CustomField)):
+    /// `FIELD_TYPE` is then its base class.
+    const CUSTOM: Option<&'static super::custom::CustomField> = None;
     /// `ArrayField`'s element field (`Vec<i32>`: an `IntegerField`).
     const BASE_FIELD: Option<&'static crate::models::meta::Field> = None;
 }
@@ -122,6 +125,7 @@ impl<T: FieldKind> FieldKind for Option<T> {
     const NULL: bool = true;
     const CHOICES: &'static [Choice] = T::CHOICES;
     const MAX_LENGTH: Option<u32> = T::MAX_LENGTH;
+    const CUSTOM: Option<&'static super::custom::CustomField> = T::CUSTOM;
     const BASE_FIELD: Option<&'static crate::models::meta::Field> = T::BASE_FIELD;
 }
 

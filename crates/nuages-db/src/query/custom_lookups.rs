@@ -352,6 +352,8 @@ pub(crate) fn registered_names(kind: LhsKind, custom: Option<&'static str>) -> V
 pub(crate) enum TransformStep {
     Builtin(Transform),
     Custom(Arc<CustomTransform>),
+    /// A JSONField key (`data__owner`).
+    Json,
 }
 
 /// Applies the transform `name` to `lhs` (registered transforms first, then the
@@ -363,13 +365,29 @@ pub(crate) fn transform_step(
     name: &str,
     lhs: SqlExpr,
 ) -> Result<Option<(SqlExpr, LhsKind, TransformStep)>> {
+    transform_step_of(kind, None, name, lhs)
+}
+
+/// [`transform_step`] on a column of a custom field class (`custom`: its class name),
+/// whose own registrations come first.
+pub(crate) fn transform_step_of(
+    kind: LhsKind,
+    custom: Option<&'static str>,
+    name: &str,
+    lhs: SqlExpr,
+) -> Result<Option<(SqlExpr, LhsKind, TransformStep)>> {
     let LhsKind::Field(input) = kind else {
         return Ok(None);
     };
-    if let Some(t) = find_transform(kind, None, name) {
+    if let Some(t) = find_transform(kind, custom, name) {
         let expr = t.apply(lhs)?;
         let out = expr.output_field().map(|o| o.ty).unwrap_or(input);
         return Ok(Some((expr, LhsKind::Field(out), TransformStep::Custom(t))));
+    }
+    if input == FieldType::JSONField {
+        // Django's `KeyTransformFactory`: any other name is a key.
+        let expr = super::json::apply_key(lhs, name);
+        return Ok(Some((expr, kind, TransformStep::Json)));
     }
     Ok(kind.get_transform(name).map(|t| {
         (

@@ -212,6 +212,8 @@ pub struct Func {
     /// Arguments that are SQL `integer`s (positions, lengths): bound values there are
     /// cast on PostgreSQL, where a bigint parameter matches no `SUBSTRING`/`LPAD`/...
     pub(crate) int_args: &'static [usize],
+    /// Backends that refuse the function (Django's `NotSupportedError`), with the message.
+    pub(crate) not_supported: Vec<(Vendor, Cow<'static, str>)>,
     /// Django's `window_compatible`: usable as a [`Window`](super::Window)'s expression
     /// (aggregates always are).
     pub(crate) window_compatible: bool,
@@ -237,6 +239,7 @@ impl Func {
             aggregate: None,
             check: None,
             int_args: &[],
+            not_supported: Vec::new(),
             window_compatible: false,
         }
     }
@@ -310,6 +313,12 @@ impl Func {
 
     pub(crate) fn int_args(mut self, args: &'static [usize]) -> Func {
         self.int_args = args;
+        self
+    }
+
+    /// Refuses to render on `vendor` with Django's `NotSupportedError(message)`.
+    pub(crate) fn not_supported_on(mut self, vendor: Vendor, message: Cow<'static, str>) -> Func {
+        self.not_supported.push((vendor, message));
         self
     }
 

@@ -26,7 +26,11 @@ pub struct OnConflictOptions {
 
 /// A value as `save()` writes it (`get_db_prep_save`).
 pub(crate) fn prep_save(field: &'static Field, v: Value) -> Result<Value> {
-    prep_value(column_type(field), field.name, Some(field), v)
+    let v = prep_value(column_type(field), field.name, Some(field), v)?;
+    match field.custom {
+        Some(c) => c.prep(v),
+        None => Ok(v),
+    }
 }
 
 /// True for an auto-incremented primary key (which the database fills in).

@@ -199,8 +199,20 @@ impl LhsKind {
 
     /// Django's "Unsupported lookup" error, with `difflib` suggestions.
     pub fn unsupported(self, lookups: &[String], index: usize) -> DbError {
+        self.unsupported_of(None, lookups, index)
+    }
+
+    /// [`LhsKind::unsupported`] for a column of a custom field class (`custom`: its
+    /// class name, shown in the message; its registrations are suggested too).
+    pub fn unsupported_of(self, custom: Option<&'static str>, lookups: &[String], index: usize) -> DbError {
         let name = &lookups[index];
-        let suggestions = close_matches(name, &self.all_names());
+        let mut names = self.all_names();
+        if custom.is_some() {
+            names.extend(super::custom_lookups::registered_names(self, custom));
+            names.sort_unstable();
+            names.dedup();
+        }
+        let suggestions = close_matches(name, &names);
         let suggestion = if suggestions.is_empty() {
             ".".to_owned()
         } else {
@@ -209,7 +221,7 @@ impl LhsKind {
         DbError::FieldError(format!(
             "Unsupported lookup '{}' for {} or join on the field not permitted{}",
             lookups[index..].join("__"),
-            self.class_name(),
+            custom.unwrap_or(self.class_name()),
             suggestion
         ))
     }

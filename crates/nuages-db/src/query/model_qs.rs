@@ -549,8 +549,7 @@ impl<M: Model> RawQuerySet<M> {
     pub async fn fetch_rows(&self) -> Result<Vec<Row>> {
         let meta = M::meta();
         let rows = crate::connection::fetch(&self.using, &self.sql, &self.params).await?;
-        Ok(rows
-            .into_iter()
+        rows.into_iter()
             .map(|r| {
                 let cols = r.columns_arc().clone();
                 let values = cols
@@ -559,15 +558,20 @@ impl<M: Model> RawQuerySet<M> {
                     .map(
                         |(c, v)| match meta.concrete_fields().find(|f| f.column == c || f.attname == c) {
                             Some(f) => {
-                                super::convert::convert(v, Some(super::where_::column_type(f)), Some(f))
+                                let v =
+                                    super::convert::convert(v, Some(super::where_::column_type(f)), Some(f));
+                                match f.custom {
+                                    Some(custom) => custom.from_db(v),
+                                    None => Ok(v),
+                                }
                             }
-                            None => v,
+                            None => Ok(v),
                         },
                     )
-                    .collect();
-                Row::new(cols, values)
+                    .collect::<Result<_>>()?;
+                Ok(Row::new(cols, values))
             })
-            .collect())
+            .collect()
     }
 
     /// The instances.

@@ -14,10 +14,11 @@ use crate::models::meta::{Field, ModelMeta};
 use crate::value::Value;
 
 use super::custom_lookups::{
-    apply_bilateral, bilateral_rhs, find_lookup, find_transform, transform_step, CustomTransform,
-    TransformStep,
+    apply_bilateral, bilateral_rhs, find_lookup, find_transform, transform_step, transform_step_of,
+    CustomTransform, TransformStep,
 };
 use super::expressions::{Expression, OrderBy, Rhs};
+use super::json;
 use super::lookups::{prep_value, py_repr, year_bounds, LhsKind, LookupName, Transform};
 use super::names::{self, FinalField, PathInfo};
 use super::q::{Connector, QChild, Q};
@@ -376,6 +377,7 @@ impl Query {
             };
             if kind.get_transform(&transforms[0]).is_none()
                 && find_transform(kind, None, &transforms[0]).is_none()
+                && !matches!(kind, LhsKind::Field(crate::models::meta::FieldType::JSONField))
             {
                 if let (FinalField::Field(_), Some(e)) = (r.final_field, last_err) {
                     return Err(e);
@@ -721,6 +723,8 @@ impl Query {
         // Registered transforms applied so far, and the bilateral ones among them.
         let mut custom_applied = false;
         let mut bilateral: Vec<Arc<CustomTransform>> = Vec::new();
+        // A custom field class's own registrations apply to the untransformed column.
+        let field_class = field.and_then(|f| f.custom).map(|c| c.name);
         for (i, name) in transforms.iter().enumerate() {
             if let LhsKind::Field(t) = kind {
                 // django.contrib.postgres's transforms (array index, slice, len, ranges).
@@ -728,8 +732,9 @@ impl Query {
                     return self.build_lookup(&lookups[i + 1..], e, LhsKind::Field(out), None, rhs);
                 }
             }
-            let Some((expr, next, step)) = transform_step(kind, name, lhs)? else {
-                return Err(kind.unsupported(lookups, i));
+            let class = field_class.filter(|_| i == 0);
+            let Some((expr, next, step)) = transform_step_of(kind, class, name, lhs)? else {
+                return Err(kind.unsupported_of(class, lookups, i));
             };
             match step {
                 TransformStep::Builtin(t) => transform_chain.push(t),
@@ -739,12 +744,15 @@ impl Query {
                         bilateral.push(t);
                     }
                 }
+                TransformStep::Json => custom_applied = true,
             }
             lhs = expr;
             kind = next;
         }
-        let lookup_name = last[0].as_str();
-        if let Some(custom) = find_lookup(kind, None, lookup_name) {
+        let mut lookup_name = last[0].as_str();
+        let mut rhs = rhs;
+        let class = field_class.filter(|_| transform_chain.is_empty() && !custom_applied);
+        if let Some(custom) = find_lookup(kind, class, lookup_name) {
             let prep_type = match kind {
                 LhsKind::Field(t) => t,
                 LhsKind::Relation(_) => crate::models::meta::FieldType::IntegerField,
@@ -755,12 +763,18 @@ impl Query {
                 ResolvedRhs::Value(Value::Null) => {
                     return Err(DbError::ValueError("Cannot use None as a query value".to_owned()))
                 }
-                ResolvedRhs::Value(v) if custom.prepares_rhs() => SqlExpr::Param(prep_value(
-                    prep_type,
-                    prep_field.map(|f| f.name).unwrap_or("None"),
-                    prep_field,
-                    v,
-                )?),
+                ResolvedRhs::Value(v) if custom.prepares_rhs() => {
+                    let v = prep_value(
+                        prep_type,
+                        prep_field.map(|f| f.name).unwrap_or("None"),
+                        prep_field,
+                        v,
+                    )?;
+                    SqlExpr::Param(match prep_field.and_then(|f| f.custom) {
+                        Some(c) => c.prep(v)?,
+                        None => v,
+                    })
+                }
                 ResolvedRhs::Value(v) => SqlExpr::Param(v),
                 ResolvedRhs::Expr(e) => e,
                 ResolvedRhs::Query(q) => SqlExpr::Subquery(q),
@@ -781,11 +795,32 @@ impl Query {
                 return self.build_lookup(&[], e, LhsKind::Field(out), None, rhs);
             }
         }
+        if let LhsKind::Field(crate::models::meta::FieldType::JSONField) = kind {
+            if !json::is_json_lookup(lookup_name) && kind.get_lookup(lookup_name).is_none() {
+                // A key (`data__owner`), compared with `exact`.
+                lhs = json::apply_key(lhs, lookup_name);
+                custom_applied = true;
+                lookup_name = "exact";
+            }
+            match json::lookup(lhs, lookup_name, rhs)? {
+                json::JsonLookup::Node(node) => return Ok(node),
+                json::JsonLookup::Text(text, r) => {
+                    lhs = text;
+                    kind = LhsKind::Field(crate::models::meta::FieldType::TextField);
+                    custom_applied = true;
+                    rhs = r;
+                }
+                json::JsonLookup::Builtin(l, r) => {
+                    lhs = l;
+                    rhs = r;
+                }
+            }
+        }
         let lookup = match kind.get_lookup(lookup_name) {
             Some(l) => l,
             None => {
-                let Some((expr, next, step)) = transform_step(kind, lookup_name, lhs)? else {
-                    return Err(kind.unsupported(lookups, lookups.len() - 1));
+                let Some((expr, next, step)) = transform_step_of(kind, class, lookup_name, lhs)? else {
+                    return Err(kind.unsupported_of(class, lookups, lookups.len() - 1));
                 };
                 match step {
                     TransformStep::Builtin(t) => transform_chain.push(t),
@@ -795,6 +830,7 @@ impl Query {
                             bilateral.push(t);
                         }
                     }
+                    TransformStep::Json => custom_applied = true,
                 }
                 lhs = expr;
                 kind = next;
@@ -819,7 +855,16 @@ impl Query {
             Some(field) if untransformed => (field.name, Some(field)),
             _ => ("None", None),
         };
-        let prep = |v: Value| prep_value(prep_type, prep_name, prep_field, v);
+        // Django's `get_prep_lookup`: the field's `get_prep_value` (a custom field's too),
+        // except for the pattern lookups (`prepare_rhs = False`).
+        let prep_type_only = |v: Value| prep_value(prep_type, prep_name, prep_field, v);
+        let prep = |v: Value| -> Result<Value> {
+            let v = prep_value(prep_type, prep_name, prep_field, v)?;
+            match prep_field.and_then(|f| f.custom) {
+                Some(c) => c.prep(v),
+                None => Ok(v),
+            }
+        };
 
         // `__exact=None` is `IS NULL`; None elsewhere is an error.
         if let ResolvedRhs::Value(Value::Null) = rhs {
@@ -918,7 +963,7 @@ impl Query {
             l if l.is_pattern() || matches!(l, LookupName::Regex | LookupName::IRegex) => match rhs {
                 ResolvedRhs::Value(v) => {
                     let v = if l == LookupName::IExact || l.is_pattern() {
-                        prep(v)?
+                        prep_type_only(v)?
                     } else {
                         v
                     };

@@ -445,10 +445,12 @@ impl DynQuerySet {
             return Ok(Vec::new());
         };
         let rows = connection::fetch(self.db(), &compiled.sql, &compiled.params).await?;
-        Ok(self.convert_rows(rows))
+        self.convert_rows(rows)
     }
 
-    pub(crate) fn convert_rows(&self, rows: Vec<Row>) -> Vec<Row> {
+    /// Converts driver rows to the columns' output types, running custom fields'
+    /// `from_db_value`.
+    pub(crate) fn convert_rows(&self, rows: Vec<Row>) -> Result<Vec<Row>> {
         let cols = self.columns();
         // values_list() keeps the order asked for (annotations come last in the SQL).
         let order: Option<Vec<usize>> = match self.kind {
@@ -474,8 +476,19 @@ impl DynQuerySet {
                     .into_values()
                     .into_iter()
                     .zip(cols.iter())
-                    .map(|(v, (_, e))| convert_output(v, e.output_field()))
-                    .collect();
+                    .map(|(v, (_, e))| {
+                        let v = convert_output(v, e.output_field());
+                        match e {
+                            SqlExpr::Col { field, .. } | SqlExpr::OuterCol { field, .. } => {
+                                match field.custom {
+                                    Some(c) => c.from_db(v),
+                                    None => Ok(v),
+                                }
+                            }
+                            _ => Ok(v),
+                        }
+                    })
+                    .collect::<Result<_>>()?;
                 let values = match &order {
                     Some(idx) => idx
                         .iter()
@@ -483,7 +496,7 @@ impl DynQuerySet {
                         .collect(),
                     None => values,
                 };
-                Row::new(names.clone(), values)
+                Ok(Row::new(names.clone(), values))
             })
             .collect()
     }
@@ -583,10 +596,11 @@ impl DynQuerySet {
             None => futures::stream::empty().boxed(),
         };
         Ok(stream.map(move |r| {
-            r.map(|row| {
-                this.convert_rows(vec![row])
+            r.and_then(|row| {
+                Ok(this
+                    .convert_rows(vec![row])?
                     .pop()
-                    .unwrap_or_else(|| Row::new(Arc::from(Vec::new()), Vec::new()))
+                    .unwrap_or_else(|| Row::new(Arc::from(Vec::new()), Vec::new())))
             })
         }))
     }

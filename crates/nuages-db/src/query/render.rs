@@ -167,6 +167,9 @@ impl Compiler {
         extra: &[(&str, String)],
         named: Vec<(&str, SExpr)>,
     ) -> Result<SExpr> {
+        if let Some((_, message)) = f.def.not_supported.iter().find(|(v, _)| *v == self.vendor) {
+            return Err(crate::DbError::NotSupportedError(message.to_string()));
+        }
         let (function, default_template) = f.def.sql_for(self.vendor);
         let template = template.unwrap_or(default_template);
         let mut keys: Vec<(&str, String)> = f

@@ -9,10 +9,9 @@ use crate::error::{DbError, Result};
 
 use super::compiler::{CompiledSql, Compiler, SelectMode};
 use super::expressions::Expression;
-use super::lookups::prep_value;
 use super::query::{Query, SelectCol};
 use super::queryset::{DynQuerySet, RowsKind};
-use super::where_::{column_type, SqlExpr};
+use super::where_::SqlExpr;
 
 fn has_joins(q: &Query) -> bool {
     q.joins.iter().skip(1).any(|j| j.refcount > 0)
@@ -86,12 +85,8 @@ pub(crate) fn update_sql(
             )));
         }
         let resolved = match expr {
-            Expression::Value(v) => SqlExpr::Param(prep_value(
-                column_type(field),
-                field.name,
-                Some(field),
-                v.clone(),
-            )?),
+            // Django's `get_db_prep_save`: a custom field's `get_prep_value` too.
+            Expression::Value(v) => SqlExpr::Param(super::insert::prep_save(field, v.clone())?),
             e => {
                 let r = scratch.resolve_expression(e, None)?;
                 if has_joins(&scratch) {

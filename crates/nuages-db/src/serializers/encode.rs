@@ -266,6 +266,15 @@ fn py_json_str(j: &Json) -> String {
 /// `field.to_python(value)` for a value read from fixture JSON: the [`Value`] a column
 /// of `field` stores. Errors carry Django's validation messages.
 pub fn decode_value(field: &Field, j: &Json) -> Result<Value> {
+    let v = decode_base(field, j)?;
+    match field.custom {
+        Some(c) => c.python(v),
+        None => Ok(v),
+    }
+}
+
+/// [`decode_value`] for the field's built-in class.
+fn decode_base(field: &Field, j: &Json) -> Result<Value> {
     if j.is_null() {
         return Ok(Value::Null);
     }
