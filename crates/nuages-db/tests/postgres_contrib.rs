@@ -549,3 +549,234 @@ async fn array_field() {
         assert_eq!(r.values()[0], Value::Json(json!(["d", "c", "b", "a"])));
     }
 }
+
+static EVENT_FIELDS: [Field; 6] = [
+    Field::new("id", FieldType::BigAutoField).primary_key(),
+    Field::new("seats", FieldType::IntegerRangeField),
+    Field::new("period", FieldType::DateRangeField),
+    Field::new("price", FieldType::DecimalRangeField).null(),
+    Field::new("slot", FieldType::DateTimeRangeField).null(),
+    Field::new("big", FieldType::BigIntegerRangeField).null(),
+];
+static EVENT: ModelMeta = ModelMeta::new("pgc", "Event", "event", "pgc_event", &EVENT_FIELDS);
+
+nuages_db::__private::inventory::submit! { ModelRegistration(|| &EVENT) }
+
+#[tokio::test]
+async fn range_fields() {
+    use chrono::{NaiveDate, TimeZone, Utc};
+    use nuages_db::contrib::postgres::ranges::{DateRange, DateTimeTZRange, NumericRange, Range};
+    use nuages_db::{FromValue, IntoValue};
+    for db in testing::databases().await.unwrap() {
+        let alias = db.alias.as_str();
+        let events = || DynQuerySet::new(&EVENT).using(alias);
+        if db.vendor != Vendor::Postgres {
+            let err = schema::create_models(alias, &[&EVENT]).await.unwrap_err();
+            refused(err, "IntegerRangeField");
+            let err = events()
+                .filter_str("seats__contains", 5)
+                .sql(db.vendor)
+                .unwrap_err();
+            refused(err, "RangeContains");
+            continue;
+        }
+        schema::create_models(alias, &[&EVENT]).await.unwrap();
+        let day = |m: u32, d: u32| NaiveDate::from_ymd_opt(2024, m, d).unwrap();
+        let rows: Vec<[Value; 6]> = vec![
+            [
+                Value::Int(1),
+                Range::new(Some(1), Some(10)).into_value(),
+                DateRange::new(Some(day(1, 1)), Some(day(2, 1))).into_value(),
+                NumericRange::new(Some("9.99".parse::<rust_decimal::Decimal>().unwrap()), None).into_value(),
+                DateTimeTZRange::new(
+                    Some(Utc.with_ymd_and_hms(2024, 1, 1, 9, 0, 0).unwrap()),
+                    Some(Utc.with_ymd_and_hms(2024, 1, 1, 17, 30, 0).unwrap()),
+                )
+                .into_value(),
+                Range::<i64>::with_bounds(Some(1), Some(3_000_000_000), "[]")
+                    .unwrap()
+                    .into_value(),
+            ],
+            [
+                Value::Int(2),
+                Range::new(Some(10), Some(20)).into_value(),
+                DateRange::new(Some(day(3, 1)), Some(day(4, 1))).into_value(),
+                Value::Null,
+                Value::Null,
+                Value::Null,
+            ],
+            [
+                Value::Int(3),
+                Range::<i32>::empty().into_value(),
+                DateRange::new(Some(day(1, 15)), None).into_value(),
+                Value::Null,
+                Value::Null,
+                Value::Null,
+            ],
+        ];
+        for r in rows {
+            connection::execute(
+                alias,
+                "INSERT INTO pgc_event (id, seats, period, price, slot, big) VALUES ($1, $2, $3, $4, $5, $6)",
+                &r,
+            )
+            .await
+            .unwrap();
+        }
+        let ids = |qs: DynQuerySet| async move {
+            qs.order_by(["id"])
+                .values_list(["id"], true, false)
+                .fetch()
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| match r.values()[0] {
+                    Value::Int(i) => i,
+                    ref other => panic!("{other:?}"),
+                })
+                .collect::<Vec<i64>>()
+        };
+        let f = |path: &str, v: nuages_db::query::Rhs| events().filter(Q::lookup(path, v));
+        // contains: an element or a range; a (lower, upper) pair is a range, as in Django.
+        assert_eq!(ids(f("seats__contains", 5.into())).await, vec![1]);
+        assert_eq!(
+            ids(f(
+                "seats__contains",
+                Range::new(Some(2), Some(4)).into_value().into()
+            ))
+            .await,
+            vec![1]
+        );
+        assert_eq!(ids(f("seats__contains", vec![12, 15].into())).await, vec![2]);
+        assert_eq!(ids(f("period__contains", day(1, 20).into())).await, vec![1, 3]);
+        assert_eq!(
+            ids(f("seats__contained_by", vec![0, 15].into())).await,
+            vec![1, 3]
+        );
+        assert_eq!(ids(f("seats__overlap", vec![8, 12].into())).await, vec![1, 2]);
+        assert_eq!(ids(f("seats__fully_lt", vec![10, 30].into())).await, vec![1]);
+        assert_eq!(ids(f("seats__fully_gt", vec![0, 5].into())).await, vec![2]);
+        assert_eq!(ids(f("seats__adjacent_to", vec![20, 25].into())).await, vec![2]);
+        assert_eq!(ids(f("seats__not_lt", vec![5, 6].into())).await, vec![2]);
+        assert_eq!(ids(f("seats__not_gt", vec![0, 10].into())).await, vec![1]);
+        assert_eq!(ids(f("seats", vec![10, 20].into())).await, vec![2]);
+        assert_eq!(ids(f("seats__isempty", true.into())).await, vec![3]);
+        assert_eq!(ids(f("seats__startswith", 10.into())).await, vec![2]);
+        assert_eq!(ids(f("seats__endswith__lte", 10.into())).await, vec![1]);
+        assert_eq!(
+            ids(f("period__startswith__gte", day(1, 10).into())).await,
+            vec![2, 3]
+        );
+        assert_eq!(ids(f("period__upper_inf", true.into())).await, vec![3]);
+        assert_eq!(ids(f("period__lower_inc", true.into())).await, vec![1, 2, 3]);
+        assert_eq!(
+            ids(f(
+                "price__contains",
+                Value::Decimal("10.5".parse().unwrap()).into()
+            ))
+            .await,
+            vec![1]
+        );
+        assert_eq!(
+            ids(f(
+                "slot__contains",
+                Utc.with_ymd_and_hms(2024, 1, 1, 12, 0, 0).unwrap().into()
+            ))
+            .await,
+            vec![1]
+        );
+        assert_eq!(
+            ids(f("big__contains", Value::Int(3_000_000_000).into())).await,
+            vec![1]
+        );
+
+        // Values read back as literals, typed as Range<T>.
+        let r = events()
+            .filter(Q::lookup("id", 1))
+            .values(["seats", "period", "price", "slot", "big"])
+            .fetch()
+            .await
+            .unwrap();
+        let v = r[0].values();
+        assert_eq!(
+            Range::<i32>::from_value(v[0].clone()).unwrap(),
+            Range::new(Some(1), Some(10))
+        );
+        assert_eq!(
+            DateRange::from_value(v[1].clone()).unwrap(),
+            DateRange::new(Some(day(1, 1)), Some(day(2, 1)))
+        );
+        let price = NumericRange::<rust_decimal::Decimal>::from_value(v[2].clone()).unwrap();
+        assert_eq!(price.lower, Some("9.99".parse().unwrap()));
+        assert_eq!(price.upper, None);
+        let slot = DateTimeTZRange::from_value(v[3].clone()).unwrap();
+        assert_eq!(
+            slot.upper,
+            Some(Utc.with_ymd_and_hms(2024, 1, 1, 17, 30, 0).unwrap())
+        );
+        // PostgreSQL canonicalizes discrete ranges to [): [1, 3000000000] is [1,3000000001).
+        assert_eq!(
+            Range::<i64>::from_value(v[4].clone()).unwrap(),
+            Range::new(Some(1), Some(3_000_000_001))
+        );
+        let r = events()
+            .filter(Q::lookup("id", 3))
+            .values(["seats"])
+            .fetch()
+            .await
+            .unwrap();
+        assert!(Range::<i32>::from_value(r[0].values()[0].clone()).unwrap().empty);
+    }
+}
+
+/// Fixtures: Django's `value_to_string` forms (`dumpdata`) and back (`loaddata`).
+#[test]
+fn array_and_range_fixtures() {
+    use nuages_db::serializers::encode::{decode_value, encode_value};
+    let tags = &POST_FIELDS[2];
+    let scores = &POST_FIELDS[3];
+    assert_eq!(
+        encode_value(tags, &Value::Json(json!(["rust", "web"]))),
+        json!(r#"["rust", "web"]"#)
+    );
+    assert_eq!(
+        encode_value(scores, &Value::Json(json!([1, null, 3]))),
+        json!(r#"["1", null, "3"]"#)
+    );
+    assert_eq!(
+        decode_value(scores, &json!(r#"["1", null, "3"]"#)).unwrap(),
+        Value::Json(json!([1, null, 3]))
+    );
+    assert_eq!(
+        decode_value(tags, &json!(["a"])).unwrap(),
+        Value::Json(json!(["a"]))
+    );
+    let err = decode_value(scores, &json!(r#"["x"]"#)).unwrap_err();
+    assert_eq!(err.to_string(), "Field 'scores' expected a number but got 'x'.");
+
+    let seats = &EVENT_FIELDS[1];
+    let period = &EVENT_FIELDS[2];
+    let dumped = encode_value(seats, &Value::Text("[1,10)".into()));
+    assert_eq!(dumped, json!(r#"{"bounds": "[)", "lower": "1", "upper": "10"}"#));
+    assert_eq!(
+        decode_value(seats, &dumped).unwrap(),
+        Value::Text("[1,10)".into())
+    );
+    assert_eq!(
+        encode_value(seats, &Value::Text("empty".into())),
+        json!(r#"{"empty": true}"#)
+    );
+    assert_eq!(
+        decode_value(seats, &json!(r#"{"empty": true}"#)).unwrap(),
+        Value::Text("empty".into())
+    );
+    let dumped = encode_value(period, &Value::Text("[2024-01-15,)".into()));
+    assert_eq!(
+        dumped,
+        json!(r#"{"bounds": "[)", "lower": "2024-01-15", "upper": null}"#)
+    );
+    assert_eq!(
+        decode_value(period, &dumped).unwrap(),
+        Value::Text("[2024-01-15,)".into())
+    );
+}

@@ -218,6 +218,16 @@ pub fn parse_duration(s: &str) -> Option<TimeDelta> {
 
 /// The fixture JSON of one field value (`_value_from_field` plus `DjangoJSONEncoder`).
 pub fn encode_value(field: &Field, value: &Value) -> Json {
+    // django.contrib.postgres: ArrayField and the range fields dump `value_to_string`.
+    match (field.field_type, value) {
+        (FieldType::ArrayField, Value::Json(j)) => {
+            return crate::contrib::postgres::fields::array_to_fixture(field, j)
+        }
+        (t, Value::Text(s)) if crate::contrib::postgres::ranges::is_range(t) => {
+            return crate::contrib::postgres::ranges::range_to_fixture(s)
+        }
+        _ => {}
+    }
     match value {
         Value::Null => Json::Null,
         Value::Bool(b) => Json::Bool(*b),
@@ -315,6 +325,10 @@ fn decode_base(field: &Field, j: &Json) -> Result<Value> {
                 )));
             }
             decode_value(target, j)
+        }
+        FieldType::ArrayField => crate::contrib::postgres::fields::array_from_fixture(field, j),
+        t if crate::contrib::postgres::ranges::is_range(t) => {
+            crate::contrib::postgres::ranges::range_from_fixture(t, j)
         }
         ty => prep_value(ty, field.name, Some(field), json_to_value(j)),
     }

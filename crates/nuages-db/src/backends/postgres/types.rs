@@ -270,6 +270,8 @@ pub(super) enum Decoder {
     TextArray,
     /// Any other one-dimensional array, read element by element.
     Array,
+    /// A range, read into PostgreSQL's literal (`[1,10)`).
+    Range,
     Other,
 }
 
@@ -296,6 +298,7 @@ impl Decoder {
             "_int2" | "_int4" | "_int8" => Decoder::IntArray,
             "_text" | "_varchar" | "_bpchar" => Decoder::TextArray,
             _ if matches!(ty.kind(), Kind::Array(_)) => Decoder::Array,
+            _ if matches!(ty.kind(), Kind::Range(_)) => Decoder::Range,
             _ => Decoder::Other,
         }
     }
@@ -369,6 +372,38 @@ impl<'a> FromSql<'a> for Element {
 
     fn accepts(_: &Type) -> bool {
         true
+    }
+}
+
+/// A range value as PostgreSQL's literal (`[1,10)`, `empty`), decoded from the binary
+/// form with the range's element type.
+struct RangeText(String);
+
+impl<'a> FromSql<'a> for RangeText {
+    fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Self, BoxError> {
+        use postgres_protocol::types::{range_from_sql, Range, RangeBound};
+        let Kind::Range(elem) = ty.kind() else {
+            return Err(format!("{} is not a range type", ty.name()).into());
+        };
+        let bound = |b: RangeBound<Option<&[u8]>>| -> Result<(Option<Value>, bool), BoxError> {
+            Ok(match b {
+                RangeBound::Inclusive(Some(raw)) => (Some(Element::from_sql(elem, raw)?.0), true),
+                RangeBound::Exclusive(Some(raw)) => (Some(Element::from_sql(elem, raw)?.0), false),
+                _ => (None, false),
+            })
+        };
+        Ok(RangeText(match range_from_sql(raw)? {
+            Range::Empty => "empty".to_owned(),
+            Range::Nonempty(l, u) => {
+                let (l, li) = bound(l)?;
+                let (u, ui) = bound(u)?;
+                crate::contrib::postgres::ranges::literal(l.as_ref(), u.as_ref(), li, ui)
+            }
+        }))
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        matches!(ty.kind(), Kind::Range(_))
     }
 }
 
@@ -454,6 +489,7 @@ pub(super) fn decode(
                     .collect(),
             )
         }),
+        Decoder::Range => get(row, i, |v: RangeText| Value::Text(v.0)),
         Decoder::Other => get(row, i, |v: Raw| v.0),
     }
 }

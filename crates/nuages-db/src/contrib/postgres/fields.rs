@@ -162,3 +162,74 @@ pub(crate) fn array_base(e: &crate::query::where_::SqlExpr) -> Option<&'static F
         _ => None,
     }
 }
+
+/// Python's `isoformat()` of an aware UTC datetime (Django's `value_to_string`).
+fn isoformat(dt: &chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::Timelike;
+    if dt.nanosecond() / 1000 == 0 {
+        dt.format("%Y-%m-%dT%H:%M:%S+00:00").to_string()
+    } else {
+        dt.format("%Y-%m-%dT%H:%M:%S%.6f+00:00").to_string()
+    }
+}
+
+/// Django's `Field.value_to_string` for an array element or a range bound.
+pub(crate) fn value_to_string(v: &Value) -> String {
+    match v {
+        Value::DateTime(dt) => isoformat(dt),
+        Value::Date(d) => d.format("%Y-%m-%d").to_string(),
+        other => crate::query::lookups_py_str(other),
+    }
+}
+
+/// Django's `ArrayField.value_to_string` for fixtures: `json.dumps` of the elements'
+/// `value_to_string` (`'["1", "2"]'`).
+pub(crate) fn array_to_fixture(field: &Field, j: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    let J::Array(items) = j else {
+        return J::String(j.to_string());
+    };
+    let base = field.base_field.map(|b| b.field_type);
+    let out: Vec<J> = items
+        .iter()
+        .map(|e| {
+            if e.is_null() {
+                return J::Null;
+            }
+            let v = crate::query::convert_value(json_to_value(e), base, field.base_field);
+            J::String(value_to_string(&v))
+        })
+        .collect();
+    J::String(crate::serializers::encode::dumps(&J::Array(out), None))
+}
+
+/// Django's `ArrayField.to_python` for fixtures: the JSON list (or its `json.dumps`
+/// text), each element through the base field.
+pub(crate) fn array_from_fixture(field: &Field, j: &serde_json::Value) -> Result<Value> {
+    use serde_json::Value as J;
+    let parsed;
+    let items = match j {
+        J::Array(items) => items,
+        J::String(s) => {
+            parsed = serde_json::from_str::<J>(s)
+                .map_err(|e| crate::DbError::ValueError(format!("invalid array value \"{s}\": {e}")))?;
+            match &parsed {
+                J::Array(items) => items,
+                _ => return Err(crate::DbError::ValueError(format!("invalid array value \"{s}\""))),
+            }
+        }
+        other => return Err(crate::DbError::ValueError(format!("invalid array value {other}"))),
+    };
+    let base = field.base_field.ok_or_else(|| {
+        crate::DbError::ValueError(format!("ArrayField '{}' needs a base_field.", field.name))
+    })?;
+    // Django names the base field after the array field (`set_attributes_from_name`).
+    let mut base = *base;
+    base.name = field.name;
+    let mut out = Vec::with_capacity(items.len());
+    for e in items {
+        let v = crate::serializers::encode::decode_value(&base, e)?;
+        out.push(value_to_json(&v));
+    }
+    Ok(Value::Json(serde_json::Value::Array(out)))
+}

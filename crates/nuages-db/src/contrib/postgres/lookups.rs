@@ -76,6 +76,10 @@ pub(crate) fn build(t: FieldType, name: &str, lhs: &SqlExpr, rhs: &ResolvedRhs) 
                 .template(format!("%(0)s {op} %(1)s{cast}"));
             super::search::resolved(def, vec![lhs.clone(), rhs])
         }
+        (t, _) if super::ranges::is_range(t) => match super::ranges::lookup(t, name, lhs, rhs)? {
+            Some(e) => e,
+            None => return Ok(None),
+        },
         _ => return Ok(None),
     };
     Ok(Some(WhereNode::Expr(node)))
@@ -95,6 +99,9 @@ fn array_cast(lhs: &SqlExpr) -> Option<String> {
 /// transformed expression and its type (`None`: not one of them).
 pub(crate) fn transform(t: FieldType, name: &str, lhs: &SqlExpr) -> Option<(SqlExpr, FieldType)> {
     use super::search::{pg_func, resolved};
+    if super::ranges::is_range(t) {
+        return super::ranges::transform(t, name, lhs);
+    }
     if t != FieldType::ArrayField {
         return None;
     }

@@ -26,6 +26,7 @@
 pub mod aggregates;
 pub(crate) mod fields;
 pub(crate) mod lookups;
+pub mod ranges;
 pub mod search;
 
 use sea_query::SimpleExpr as SExpr;
