@@ -292,20 +292,24 @@ impl Compiler {
                 if parts.is_empty() {
                     return Ok(if *negated { Cond::Empty } else { Cond::Full });
                 }
-                let mut iter = parts.into_iter();
-                let first = iter.next().unwrap_or_else(|| SExpr::cust("1"));
-                let joined = iter.fold(first, |acc, p| match connector {
-                    Connector::And => acc.and(p),
-                    Connector::Or => acc.or(p),
-                });
-                // Parenthesise explicitly: sea-query flattens nested chains.
-                let joined = if children.len() > 1 {
-                    self.template("({})", vec![joined])
-                } else {
-                    joined
+                // Joined as text rather than with sea-query's `and`/`or`, which parenthesise
+                // custom operands (`(UPPER(..) LIKE UPPER(..)) AND ..`); every child that
+                // needs parentheses (a node of several children, a negation) has them.
+                let sep = match connector {
+                    Connector::And => " AND ",
+                    Connector::Or => " OR ",
                 };
+                let several = parts.len() > 1;
+                let joined = if several {
+                    self.template(&vec!["{}"; parts.len()].join(sep), parts)
+                } else {
+                    parts.remove(0)
+                };
+                // Django's WhereNode.as_sql: `NOT (..)`, else `(..)` around several parts.
                 Ok(Cond::Sql(if *negated {
                     self.template("NOT ({})", vec![joined])
+                } else if several {
+                    self.template("({})", vec![joined])
                 } else {
                     joined
                 }))
@@ -423,12 +427,26 @@ impl Compiler {
                         )))
                     }
                 };
-                match l.name {
-                    LookupName::Exact => lhs.eq(rhs),
-                    LookupName::Gt => lhs.gt(rhs),
-                    LookupName::Gte => lhs.gte(rhs),
-                    LookupName::Lt => lhs.lt(rhs),
-                    _ => lhs.lte(rhs),
+                let custom = |e: &SExpr| matches!(e, SExpr::Custom(_) | SExpr::CustomWithExpr(..));
+                if custom(&lhs) || custom(&rhs) {
+                    // sea-query parenthesises custom operands (`(COUNT(..)) > $1`); Django
+                    // writes `COUNT(..) > %s`.
+                    let op = match l.name {
+                        LookupName::Exact => "=",
+                        LookupName::Gt => ">",
+                        LookupName::Gte => ">=",
+                        LookupName::Lt => "<",
+                        _ => "<=",
+                    };
+                    self.template(&format!("{{}} {op} {{}}"), vec![lhs, rhs])
+                } else {
+                    match l.name {
+                        LookupName::Exact => lhs.eq(rhs),
+                        LookupName::Gt => lhs.gt(rhs),
+                        LookupName::Gte => lhs.gte(rhs),
+                        LookupName::Lt => lhs.lt(rhs),
+                        _ => lhs.lte(rhs),
+                    }
                 }
             }
             LookupName::Regex | LookupName::IRegex => {
@@ -720,7 +738,8 @@ impl Compiler {
         if let Cond::Sql(w) = cond {
             stmt.and_where(w);
         }
-        if !group_by.is_empty() {
+        let group_by_empty = group_by.is_empty();
+        if !group_by_empty {
             stmt.add_group_by(group_by);
         }
         if let Some(h) = having {
@@ -735,6 +754,11 @@ impl Compiler {
             stmt.distinct_on(distinct_cols);
         } else if q.distinct && mode != SelectMode::Count {
             stmt.distinct();
+        }
+        if order.is_empty() && !group_by_empty && !meta_ordering && self.vendor == Vendor::MySql {
+            // Django's `force_no_ordering` on MySQL: `ORDER BY NULL` keeps MySQL/MariaDB
+            // from sorting the groups (sea-query writes it `NULL ASC`).
+            stmt.order_by_expr(SExpr::cust("NULL"), Order::Asc);
         }
         for (e, desc, nulls) in order {
             let ord = if desc { Order::Desc } else { Order::Asc };

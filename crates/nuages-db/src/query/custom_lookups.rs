@@ -33,7 +33,7 @@
 //! let sql = DynQuerySet::new(&BOOK).filter_str("rating__ne", 3).sql(Vendor::Postgres).unwrap().unwrap();
 //! assert!(sql.sql.contains(r#"WHERE "shop_book"."rating" <> $1"#));
 //! let sql = DynQuerySet::new(&BOOK).filter_str("rating__abs__lt", 2).sql(Vendor::Sqlite).unwrap().unwrap();
-//! assert!(sql.sql.contains(r#"WHERE (ABS("shop_book"."rating")) < ?"#), "{}", sql.sql);
+//! assert!(sql.sql.contains(r#"WHERE ABS("shop_book"."rating") < ?"#), "{}", sql.sql);
 //! ```
 
 use std::sync::{Arc, RwLock};

@@ -42,11 +42,15 @@ fn annotate_groups_by_every_column_or_the_primary_key() {
             r#"SELECT {AUTHOR_COLS}, COUNT("bookstore_book"."id") AS "n" {from} GROUP BY "bookstore_author"."id""#
         )
     );
+    // Meta.ordering was dropped, so no `ORDER BY NULL` on MySQL (Django's `_meta_ordering`).
     assert!(sql(&qs, Vendor::MySql).ends_with("GROUP BY `bookstore_author`.`id`"));
+    // Without it, MySQL gets Django's `force_no_ordering` (`ORDER BY NULL`).
+    assert!(sql(&qs.clone().order_by(Vec::<String>::new()), Vendor::MySql)
+        .ends_with("GROUP BY `bookstore_author`.`id` ORDER BY NULL ASC"));
     // A filter on the aggregate is HAVING; ordering by it uses the alias.
     let qs = qs.filter(Q::lookup("n__gt", 2)).order_by(["-n"]);
     assert!(sql(&qs, Vendor::Postgres).ends_with(
-        r#"GROUP BY "bookstore_author"."id" HAVING (COUNT("bookstore_book"."id")) > $1 ORDER BY "n" DESC"#
+        r#"GROUP BY "bookstore_author"."id" HAVING COUNT("bookstore_book"."id") > $1 ORDER BY "n" DESC"#
     ));
 }
 
@@ -123,7 +127,7 @@ fn aggregate_over_annotations_and_slices_uses_a_subquery() {
     );
     assert_eq!(
         qs.count_sql(Vendor::MySql).unwrap().unwrap().sql,
-        "SELECT COUNT(*) FROM (SELECT `bookstore_author`.`id` FROM `bookstore_author` LEFT JOIN `bookstore_book` ON `bookstore_author`.`id` = `bookstore_book`.`author_id` GROUP BY `bookstore_author`.`id`) AS `subquery`"
+        "SELECT COUNT(*) FROM (SELECT `bookstore_author`.`id` FROM `bookstore_author` LEFT JOIN `bookstore_book` ON `bookstore_author`.`id` = `bookstore_book`.`author_id` GROUP BY `bookstore_author`.`id` ORDER BY NULL ASC) AS `subquery`"
     );
 }
 
@@ -187,14 +191,14 @@ fn date_arithmetic_with_durations() {
     };
     assert_eq!(
         w(Vendor::Sqlite),
-        r#""bookstore_book"."publication_date" >= (django_format_dtdelta('-', STRFTIME('%Y-%m-%d %H:%M:%f', 'NOW'), ?))"#
+        r#""bookstore_book"."publication_date" >= django_format_dtdelta('-', STRFTIME('%Y-%m-%d %H:%M:%f', 'NOW'), ?)"#
     );
     assert_eq!(
         w(Vendor::Postgres),
-        r#""bookstore_book"."publication_date" >= ((STATEMENT_TIMESTAMP() - $1::interval))"#
+        r#""bookstore_book"."publication_date" >= (STATEMENT_TIMESTAMP() - $1::interval)"#
     );
     assert_eq!(
         w(Vendor::MySql),
-        "`bookstore_book`.`publication_date` >= ((CURRENT_TIMESTAMP(6) - INTERVAL ? MICROSECOND))"
+        "`bookstore_book`.`publication_date` >= (CURRENT_TIMESTAMP(6) - INTERVAL ? MICROSECOND)"
     );
 }
