@@ -27,6 +27,7 @@ mod filters;
 pub mod html;
 mod lexer;
 mod library;
+mod lorem_ipsum;
 mod nodes;
 mod parser;
 mod tags;

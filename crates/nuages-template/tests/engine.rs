@@ -469,3 +469,31 @@ fn debug_engines_attach_template_debug_to_render_errors() {
     assert!(err.template_debug().is_none());
     assert!(matches!(err, TemplateError::TypeError(_)));
 }
+
+#[test]
+fn lorem_uses_djangos_lists() {
+    let engine = Engine::new();
+    let mut ctx = Context::new();
+    let common = "lorem ipsum dolor sit amet consectetur adipisicing elit sed do eiusmod tempor incididunt ut labore et dolore magna aliqua";
+    let out = render(&engine, "{% lorem 25 w %}", &mut ctx).unwrap();
+    let words: Vec<&str> = out.split(' ').collect();
+    assert_eq!(words.len(), 25);
+    assert_eq!(words[..19].join(" "), common);
+    assert_eq!(
+        render(&engine, "{% lorem 2 w %}", &mut ctx).unwrap(),
+        "lorem ipsum"
+    );
+    let p = "Lorem ipsum dolor sit amet, consectetur adipisicing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco laboris nisi ut aliquip ex ea commodo consequat. Duis aute irure dolor in reprehenderit in voluptate velit esse cillum dolore eu fugiat nulla pariatur. Excepteur sint occaecat cupidatat non proident, sunt in culpa qui officia deserunt mollit anim id est laborum.";
+    assert_eq!(render(&engine, "{% lorem %}", &mut ctx).unwrap(), p);
+    let out = render(&engine, "{% lorem 3 p %}", &mut ctx).unwrap();
+    let paras: Vec<&str> = out.split("\n\n").collect();
+    assert_eq!(paras.len(), 3);
+    assert_eq!(paras[0], format!("<p>{p}</p>"));
+    assert!(paras[1..]
+        .iter()
+        .all(|x| x.starts_with("<p>") && (x.ends_with(".</p>") || x.ends_with("?</p>"))));
+    // `random`: no common words first; every word from Django's WORDS pool.
+    let out = render(&engine, "{% lorem 200 w random %}", &mut ctx).unwrap();
+    assert_eq!(out.split(' ').count(), 200);
+    assert!(!out.starts_with("lorem ipsum dolor sit amet consectetur"));
+}

@@ -132,108 +132,6 @@ pub(crate) fn do_now(token: &Token) -> Result<Node> {
     Ok(Node::Tag(Box::new(NowNode { format, asvar })))
 }
 
-const COMMON_P: &str = "Lorem ipsum dolor sit amet, consectetur adipisicing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco laboris nisi ut aliquip ex ea commodo consequat. Duis aute irure dolor in reprehenderit in voluptate velit esse cillum dolore eu fugiat nulla pariatur. Excepteur sint occaecat cupidatat non proident, sunt in culpa qui officia deserunt mollit anim id est laborum.";
-const COMMON_WORDS: [&str; 19] = [
-    "lorem",
-    "ipsum",
-    "dolor",
-    "sit",
-    "amet",
-    "consectetur",
-    "adipisicing",
-    "elit",
-    "sed",
-    "do",
-    "eiusmod",
-    "tempor",
-    "incididunt",
-    "ut",
-    "labore",
-    "et",
-    "dolore",
-    "magna",
-    "aliqua",
-];
-const WORDS: [&str; 40] = [
-    "exercitationem",
-    "perferendis",
-    "perspiciatis",
-    "laborum",
-    "eveniet",
-    "sunt",
-    "iure",
-    "nam",
-    "nobis",
-    "eum",
-    "cum",
-    "officiis",
-    "excepturi",
-    "odio",
-    "consectetur",
-    "quasi",
-    "aut",
-    "quisquam",
-    "vel",
-    "eligendi",
-    "itaque",
-    "non",
-    "odit",
-    "tempore",
-    "quaerat",
-    "dignissimos",
-    "facilis",
-    "neque",
-    "nihil",
-    "expedita",
-    "vitae",
-    "vero",
-    "ipsum",
-    "nisi",
-    "animi",
-    "cumque",
-    "pariatur",
-    "velit",
-    "modi",
-    "natus",
-];
-
-/// A small deterministic generator (the `random` option only needs variety, not secrecy).
-fn pseudo_random(seed: &mut u64) -> usize {
-    *seed ^= *seed << 13;
-    *seed ^= *seed >> 7;
-    *seed ^= *seed << 17;
-    *seed as usize
-}
-
-fn lorem_words(count: usize, common: bool, seed: &mut u64) -> String {
-    let mut words: Vec<&str> = if common { COMMON_WORDS.to_vec() } else { Vec::new() };
-    if count > words.len() {
-        let mut remaining = count - words.len();
-        while remaining > 0 {
-            words.push(WORDS[pseudo_random(seed) % WORDS.len()]);
-            remaining -= 1;
-        }
-    } else {
-        words.truncate(count);
-    }
-    words.join(" ")
-}
-
-fn lorem_paragraph(seed: &mut u64) -> String {
-    let sentences = 1 + pseudo_random(seed) % 4;
-    let mut out = Vec::new();
-    for _ in 0..sentences {
-        let n = 4 + pseudo_random(seed) % 8;
-        let mut s = lorem_words(n, false, seed);
-        if let Some(first) = s.get(..1) {
-            s = first.to_uppercase() + &s[1..];
-        }
-        s.push('.');
-        out.push(s);
-    }
-    out.join(" ")
-}
-
 struct LoremNode {
     count: FilterExpression,
     method: char,
@@ -242,29 +140,19 @@ struct LoremNode {
 
 impl TagNode for LoremNode {
     fn render(&self, ctx: &mut Context, out: &mut String) -> Result<()> {
-        let count = py_int(&self.count.resolve(ctx, false)?).unwrap_or(1).max(0) as usize;
-        let mut seed = 0x2545_f491_4f6c_dd1d_u64 ^ (count as u64).wrapping_mul(0x9e37_79b9);
-        let paras = |seed: &mut u64| -> Vec<String> {
-            (0..count)
-                .map(|i| {
-                    if self.common && i == 0 {
-                        COMMON_P.to_string()
-                    } else {
-                        lorem_paragraph(seed)
-                    }
-                })
-                .collect()
-        };
+        use crate::lorem_ipsum::{paragraphs, words, Rng};
+        let count = py_int(&self.count.resolve(ctx, false)?).unwrap_or(1);
+        let mut rng = Rng::new();
         match self.method {
-            'w' => out.push_str(&lorem_words(count, self.common, &mut seed)),
+            'w' => out.push_str(&words(count, self.common, &mut rng)),
             'p' => {
-                let ps: Vec<String> = paras(&mut seed)
+                let ps: Vec<String> = paragraphs(count, self.common, &mut rng)
                     .into_iter()
                     .map(|p| format!("<p>{p}</p>"))
                     .collect();
                 out.push_str(&ps.join("\n\n"));
             }
-            _ => out.push_str(&paras(&mut seed).join("\n\n")),
+            _ => out.push_str(&paragraphs(count, self.common, &mut rng).join("\n\n")),
         }
         Ok(())
     }
