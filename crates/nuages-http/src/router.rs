@@ -195,7 +195,7 @@ impl Router {
         };
         request.set_resolver_match(Some(matched.clone()));
         for mw in self.middleware.iter() {
-            if let Some(response) = mw.process_view(&request, &matched.func) {
+            if let Some(response) = mw.process_view(&request, &matched.func).await {
                 return self.finish_template_response(&request, response).await;
             }
         }
@@ -204,7 +204,7 @@ impl Router {
             Ok(response) => self.finish_template_response(&handle, response).await,
             Err(err) => {
                 for mw in self.middleware.iter().rev() {
-                    if let Some(response) = mw.process_exception(&handle, &err) {
+                    if let Some(response) = mw.process_exception(&handle, &err).await {
                         return self.finish_template_response(&handle, response).await;
                     }
                 }
@@ -246,7 +246,7 @@ impl Router {
             return response;
         }
         for mw in self.middleware.iter().rev() {
-            response = mw.process_template_response(request, response);
+            response = mw.process_template_response(request, response).await;
         }
         match crate::template::render_response(&mut response) {
             Ok(()) => response,

@@ -253,20 +253,35 @@ impl Middleware for Recorder {
             r
         })
     }
-    fn process_view(&self, _r: &HttpRequest, view: &ViewFunc) -> Option<HttpResponse> {
-        self.log.lock().unwrap().push(format!(
-            "{} view {}",
-            self.tag,
-            view.name.rsplit('.').next().unwrap_or("")
-        ));
-        None
+    fn process_view<'a>(
+        &'a self,
+        _r: &'a HttpRequest,
+        view: &'a ViewFunc,
+    ) -> nuages_http::middleware::HookFuture<'a, Option<HttpResponse>> {
+        Box::pin(async move {
+            // The hooks are async: they may await (a database query, a cache lookup).
+            tokio::task::yield_now().await;
+            self.log.lock().unwrap().push(format!(
+                "{} view {}",
+                self.tag,
+                view.name.rsplit('.').next().unwrap_or("")
+            ));
+            None
+        })
     }
-    fn process_exception(&self, _r: &HttpRequest, err: &HttpError) -> Option<HttpResponse> {
-        self.log.lock().unwrap().push(format!("{} exception", self.tag));
-        if self.tag == "inner" {
-            return Some(HttpResponse::new(format!("handled: {err}")));
-        }
-        None
+    fn process_exception<'a>(
+        &'a self,
+        _r: &'a HttpRequest,
+        err: &'a HttpError,
+    ) -> nuages_http::middleware::HookFuture<'a, Option<HttpResponse>> {
+        Box::pin(async move {
+            tokio::task::yield_now().await;
+            self.log.lock().unwrap().push(format!("{} exception", self.tag));
+            if self.tag == "inner" {
+                return Some(HttpResponse::new(format!("handled: {err}")));
+            }
+            None
+        })
     }
 }
 

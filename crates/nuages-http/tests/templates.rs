@@ -14,12 +14,19 @@ use nuages_template::{Engine, Value};
 struct AddFooter;
 
 impl Middleware for AddFooter {
-    fn process_template_response(&self, _r: &HttpRequest, mut response: HttpResponse) -> HttpResponse {
-        if let Some(data) = template_data(&mut response) {
-            data.context_data
-                .insert("footer".into(), Value::from("from middleware"));
-        }
-        response
+    fn process_template_response<'a>(
+        &'a self,
+        _r: &'a HttpRequest,
+        mut response: HttpResponse,
+    ) -> nuages_http::middleware::HookFuture<'a, HttpResponse> {
+        Box::pin(async move {
+            tokio::task::yield_now().await;
+            if let Some(data) = template_data(&mut response) {
+                data.context_data
+                    .insert("footer".into(), Value::from("from middleware"));
+            }
+            response
+        })
     }
 }
 

@@ -394,10 +394,15 @@ impl Middleware for CsrfViewMiddleware {
         Ok(None)
     }
 
-    fn process_view(&self, request: &HttpRequest, view: &ViewFunc) -> Option<HttpResponse> {
-        CsrfViewMiddleware::verify(request, Some(view))
+    fn process_view<'a>(
+        &'a self,
+        request: &'a HttpRequest,
+        view: &'a ViewFunc,
+    ) -> super::HookFuture<'a, Option<HttpResponse>> {
+        let response = CsrfViewMiddleware::verify(request, Some(view))
             .err()
-            .map(|reason| reject(request, &reason))
+            .map(|reason| reject(request, &reason));
+        Box::pin(std::future::ready(response))
     }
 
     fn process_response(&self, request: &HttpRequest, response: HttpResponse) -> HttpResponse {

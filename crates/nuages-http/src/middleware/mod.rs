@@ -52,6 +52,30 @@ use crate::router::Router;
 /// The future a middleware's `call` returns.
 pub type MiddlewareFuture<'a> = Pin<Box<dyn Future<Output = HttpResponse> + Send + 'a>>;
 
+/// The future the `process_view`, `process_exception` and `process_template_response`
+/// hooks return (boxed like [`MiddlewareFuture`], so the trait stays object-safe).
+///
+/// ```
+/// use nuages_http::handler::ViewFunc;
+/// use nuages_http::middleware::{HookFuture, Middleware};
+/// use nuages_http::{HttpRequest, HttpResponse};
+///
+/// struct Maintenance;
+/// impl Middleware for Maintenance {
+///     fn process_view<'a>(
+///         &'a self,
+///         request: &'a HttpRequest,
+///         _view: &'a ViewFunc,
+///     ) -> HookFuture<'a, Option<HttpResponse>> {
+///         Box::pin(async move {
+///             // An async check (a cache or database lookup) could be awaited here.
+///             (request.path() == "/admin/").then(|| HttpResponse::new("Down for maintenance"))
+///         })
+///     }
+/// }
+/// ```
+pub type HookFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
 /// A Django middleware.
 ///
 /// Implement `call` for the full onion, or only `process_request` / `process_response`
@@ -83,19 +107,32 @@ pub trait Middleware: Send + Sync + 'static {
         response
     }
 
-    /// Called once the view is known, before it runs; a response skips the view.
-    fn process_view(&self, _request: &HttpRequest, _view: &ViewFunc) -> Option<HttpResponse> {
-        None
+    /// Called once the view is known, before it runs; a response skips the view. Async
+    /// like Django's async middleware (a hook may query the database).
+    fn process_view<'a>(
+        &'a self,
+        _request: &'a HttpRequest,
+        _view: &'a ViewFunc,
+    ) -> HookFuture<'a, Option<HttpResponse>> {
+        Box::pin(std::future::ready(None))
     }
 
     /// Called when the view fails; a response replaces the error handling.
-    fn process_exception(&self, _request: &HttpRequest, _error: &HttpError) -> Option<HttpResponse> {
-        None
+    fn process_exception<'a>(
+        &'a self,
+        _request: &'a HttpRequest,
+        _error: &'a HttpError,
+    ) -> HookFuture<'a, Option<HttpResponse>> {
+        Box::pin(std::future::ready(None))
     }
 
     /// Called for template responses before they are rendered.
-    fn process_template_response(&self, _request: &HttpRequest, response: HttpResponse) -> HttpResponse {
-        response
+    fn process_template_response<'a>(
+        &'a self,
+        _request: &'a HttpRequest,
+        response: HttpResponse,
+    ) -> HookFuture<'a, HttpResponse> {
+        Box::pin(std::future::ready(response))
     }
 }
 
