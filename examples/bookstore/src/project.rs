@@ -64,9 +64,12 @@ const STATIC_FILES: &[(&str, &str, &str)] = &[(
 )];
 
 /// The template engine: the app's templates, `{% load bookstore_tags %}`, `{% static %}`
-/// under [`STATIC_URL`] and `{% url %}` through the installed URLconf.
-pub fn engine() -> Engine {
+/// under [`STATIC_URL`] and `{% url %}` through the installed URLconf. `debug` is Django's
+/// `OPTIONS["debug"]`, which defaults to `DEBUG`: it records where each node came from, so
+/// the technical 500 page can show the template excerpt.
+pub fn engine(debug: bool) -> Engine {
     let mut builder = Engine::builder()
+        .debug(debug)
         .library("bookstore_tags", crate::templatetags::library())
         .static_url(STATIC_URL)
         .url_reverser(Arc::new(UrlconfReverser));
@@ -86,11 +89,11 @@ pub struct Site {
 }
 
 impl Site {
-    /// A site over `alias` with the app's [`engine`].
-    pub fn new(alias: &str) -> Arc<Site> {
+    /// A site over `alias` with the app's [`engine`] (`debug` as `settings.debug`).
+    pub fn new(alias: &str, debug: bool) -> Arc<Site> {
         Arc::new(Site {
             alias: alias.to_owned(),
-            engine: engine(),
+            engine: engine(debug),
         })
     }
 }
@@ -171,7 +174,7 @@ pub fn build_app_with<M: Middleware>(
     let debug = settings.debug;
     // Django's `AppConfig.ready()`: the app's signal receivers (idempotent).
     crate::signals::connect();
-    let site = Site::new(alias);
+    let site = Site::new(alias, debug);
     let mut app = Router::new(settings, urlpatterns(&site, debug))?;
     if let Some(outer) = outer {
         app = app.with_middleware(outer);
