@@ -7,10 +7,16 @@
 //! [`assert_num_queries`]. Captures are task-local, so tests running in parallel never see
 //! each other's queries. Like Django, savepoint statements are queries (nested `atomic`
 //! blocks count), while `BEGIN`/`COMMIT`/`ROLLBACK` of the outermost block are not.
+//!
+//! When nothing listens (no capture open anywhere and the `nuages_db::query` DEBUG
+//! events disabled) a statement is neither timed nor recorded: the query timer checks an
+//! atomic counter and `tracing`'s cached interest before reading the clock, so the log
+//! costs a production server a couple of loads per query.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::value::Value;
 
@@ -33,8 +39,58 @@ tokio::task_local! {
     static SINKS: Vec<Sink>;
 }
 
+/// How many [`capture_queries`] are running, in every task: while none is, only an
+/// enabled DEBUG log needs statements timed.
+static OPEN_CAPTURES: AtomicUsize = AtomicUsize::new(0);
+
+/// Whether a statement starting now would be logged or captured.
+fn listening() -> bool {
+    OPEN_CAPTURES.load(Ordering::Relaxed) != 0
+        || tracing::enabled!(target: "nuages_db::query", tracing::Level::DEBUG)
+}
+
+/// The clock of one statement: started only when someone listens (see the module docs).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct QueryTimer(Option<Instant>);
+
+impl QueryTimer {
+    /// Starts timing a statement, if it will be logged or captured.
+    pub(crate) fn start() -> QueryTimer {
+        QueryTimer(listening().then(Instant::now))
+    }
+
+    /// Logs and captures the finished statement (nothing when nobody listened as it
+    /// started: a capture opened meanwhile belongs to another task, since a task's
+    /// capture opens before its statements run).
+    pub(crate) fn finish(self, alias: &str, sql: &str, params: &[Value], error: Option<&str>) {
+        if let Some(start) = self.0 {
+            record(alias, sql, params, start.elapsed(), error);
+        }
+    }
+
+    /// [`finish`](Self::finish) with the statement's outcome (its error's text formatted
+    /// only when the statement is recorded).
+    pub(crate) fn finish_result<T>(
+        self,
+        alias: &str,
+        sql: &str,
+        params: &[Value],
+        result: &crate::error::Result<T>,
+    ) {
+        if self.is_on() {
+            let err = result.as_ref().err().map(ToString::to_string);
+            self.finish(alias, sql, params, err.as_deref());
+        }
+    }
+
+    /// Whether the statement is being timed (so its error text is worth formatting).
+    pub(crate) fn is_on(&self) -> bool {
+        self.0.is_some()
+    }
+}
+
 /// Logs a statement and hands it to the active captures of this task.
-pub(crate) fn record(alias: &str, sql: &str, params: &[Value], duration: Duration, error: Option<&str>) {
+fn record(alias: &str, sql: &str, params: &[Value], duration: Duration, error: Option<&str>) {
     tracing::debug!(
         target: "nuages_db::query",
         alias,
@@ -83,9 +139,28 @@ pub async fn capture_queries<F: Future>(fut: F) -> (F::Output, Vec<CapturedQuery
     let sink: Sink = Arc::default();
     let mut sinks = SINKS.try_with(Clone::clone).unwrap_or_default();
     sinks.push(sink.clone());
+    let open = OpenCapture::new();
     let output = SINKS.scope(sinks, fut).await;
+    drop(open);
     let queries = std::mem::take(&mut *sink.lock().unwrap_or_else(|e| e.into_inner()));
     (output, queries)
+}
+
+/// One running [`capture_queries`], counted in [`OPEN_CAPTURES`] until dropped (also
+/// when the capturing future is cancelled).
+struct OpenCapture;
+
+impl OpenCapture {
+    fn new() -> OpenCapture {
+        OPEN_CAPTURES.fetch_add(1, Ordering::Relaxed);
+        OpenCapture
+    }
+}
+
+impl Drop for OpenCapture {
+    fn drop(&mut self) {
+        OPEN_CAPTURES.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// Django's `assertNumQueries`: runs `fut` and panics, listing the statements, unless it
@@ -108,4 +183,25 @@ pub async fn assert_num_queries<F: Future>(expected: usize, fut: F) -> F::Output
         );
     }
     output
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Inside a capture every statement is timed and recorded. (Outside one, with the
+    /// DEBUG log off, the clock is not read; other tests open captures concurrently, so
+    /// that case is not asserted here.)
+    #[tokio::test]
+    async fn statements_are_timed_while_a_capture_is_open() {
+        let (timer, queries) = capture_queries(async {
+            let timer = QueryTimer::start();
+            timer.finish("default", "SELECT 1", &[], None);
+            timer
+        })
+        .await;
+        assert!(timer.is_on());
+        assert_eq!(queries.len(), 1);
+        assert_eq!(queries[0].sql, "SELECT 1");
+    }
 }

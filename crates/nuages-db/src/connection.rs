@@ -27,16 +27,14 @@
 //! # });
 //! ```
 
-use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, RwLock};
-use std::time::Instant;
 
 use futures::stream::{self, Stream, StreamExt};
 use nuages_core::{DatabaseSettings, Settings};
 
 use crate::backends::{self, Backend};
 pub use crate::backends::{ExecResult, Features, Row, Vendor};
-use crate::capture;
+use crate::capture::QueryTimer;
 use crate::error::{DbError, Result};
 use crate::transaction;
 use crate::value::Value;
@@ -50,7 +48,11 @@ struct Registered {
     backend: Arc<dyn Backend>,
 }
 
-static REGISTRY: LazyLock<RwLock<HashMap<String, Arc<Registered>>>> = LazyLock::new(Default::default);
+/// Every query looks its alias up here (twice for a model query: vendor, then backend),
+/// so the map hashes with foldhash rather than SipHash: aliases are configuration, not
+/// input an attacker chooses.
+static REGISTRY: LazyLock<RwLock<foldhash::HashMap<String, Arc<Registered>>>> =
+    LazyLock::new(Default::default);
 
 /// Registers every alias of `settings.databases` (Django's `DATABASES`). Connections
 /// open on first use.
@@ -141,14 +143,9 @@ pub fn settings(alias: &str) -> Result<DatabaseSettings> {
     Ok(entry(alias)?.settings.clone())
 }
 
-fn finish<T>(alias: &str, sql: &str, params: &[Value], start: Instant, result: &Result<T>) {
-    let err = result.as_ref().err().map(ToString::to_string);
-    capture::record(alias, sql, params, start.elapsed(), err.as_deref());
-}
-
 /// Runs one statement (Django's `cursor.execute(sql, params)` + `rowcount`/`lastrowid`).
 pub async fn execute(alias: &str, sql: &str, params: &[Value]) -> Result<ExecResult> {
-    let start = Instant::now();
+    let timer = QueryTimer::start();
     let result = match transaction::current(alias) {
         Some(block) => block.execute(sql, params).await,
         None => match backend(alias) {
@@ -156,13 +153,13 @@ pub async fn execute(alias: &str, sql: &str, params: &[Value]) -> Result<ExecRes
             Err(e) => Err(e),
         },
     };
-    finish(alias, sql, params, start, &result);
+    timer.finish_result(alias, sql, params, &result);
     result
 }
 
 /// Runs a query and returns all its rows (Django's `cursor.execute()` + `fetchall()`).
 pub async fn fetch(alias: &str, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
-    let start = Instant::now();
+    let timer = QueryTimer::start();
     let result = match transaction::current(alias) {
         Some(block) => block.fetch(sql, params).await,
         None => match backend(alias) {
@@ -170,7 +167,7 @@ pub async fn fetch(alias: &str, sql: &str, params: &[Value]) -> Result<Vec<Row>>
             Err(e) => Err(e),
         },
     };
-    finish(alias, sql, params, start, &result);
+    timer.finish_result(alias, sql, params, &result);
     result
 }
 
@@ -182,7 +179,7 @@ pub(crate) async fn fetch_into(
     params: &[Value],
     sink: Box<dyn backends::RowSink>,
 ) -> Result<Box<dyn backends::RowSink>> {
-    let start = Instant::now();
+    let timer = QueryTimer::start();
     let result = match transaction::current(alias) {
         Some(block) => block.fetch_into(sql, params, sink).await,
         None => match backend(alias) {
@@ -190,7 +187,7 @@ pub(crate) async fn fetch_into(
             Err(e) => Err(e),
         },
     };
-    finish(alias, sql, params, start, &result);
+    timer.finish_result(alias, sql, params, &result);
     result
 }
 
@@ -223,7 +220,7 @@ pub fn fetch_stream_chunked(
     chunk_size: usize,
 ) -> impl Stream<Item = Result<Row>> + Send {
     let start = async move {
-        let started = Instant::now();
+        let timer = QueryTimer::start();
         let stream = match transaction::current(&alias) {
             Some(block) => block
                 .fetch_stream(sql.clone(), params.clone(), chunk_size)
@@ -234,11 +231,13 @@ pub fn fetch_stream_chunked(
             },
         };
         let mut stream = stream.peekable();
-        let first_err = match std::pin::Pin::new(&mut stream).peek().await {
-            Some(Err(e)) => Some(e.to_string()),
-            _ => None,
-        };
-        capture::record(&alias, &sql, &params, started.elapsed(), first_err.as_deref());
+        if timer.is_on() {
+            let first_err = match std::pin::Pin::new(&mut stream).peek().await {
+                Some(Err(e)) => Some(e.to_string()),
+                _ => None,
+            };
+            timer.finish(&alias, &sql, &params, first_err.as_deref());
+        }
         stream
     };
     stream::once(start).flatten()
@@ -247,7 +246,7 @@ pub fn fetch_stream_chunked(
 /// Runs several `;`-separated statements without parameters (DDL scripts, Django's
 /// `cursor.executescript` on SQLite).
 pub async fn execute_script(alias: &str, sql: &str) -> Result<()> {
-    let start = Instant::now();
+    let timer = QueryTimer::start();
     let result = match transaction::current(alias) {
         Some(block) => block.execute_script(sql).await,
         None => match backend(alias) {
@@ -255,7 +254,7 @@ pub async fn execute_script(alias: &str, sql: &str) -> Result<()> {
             Err(e) => Err(e),
         },
     };
-    finish(alias, sql, &[], start, &result);
+    timer.finish_result(alias, sql, &[], &result);
     result
 }
 

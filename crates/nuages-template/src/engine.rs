@@ -382,14 +382,16 @@ impl Engine {
 
     /// Loads, skipping the origins in `skip` (used by `{% extends %}` to avoid recursion).
     pub(crate) fn find_template(&self, name: &str, skip: &[String]) -> Result<Arc<Template>> {
-        let key = if skip.is_empty() {
-            name.to_string()
+        // The key is the name itself for a plain lookup (every render of a view), so a hit
+        // allocates nothing.
+        let key: std::borrow::Cow<'_, str> = if skip.is_empty() {
+            name.into()
         } else {
-            format!("{name}\u{0}{}", skip.join("\u{0}"))
+            format!("{name}\u{0}{}", skip.join("\u{0}")).into()
         };
         if let Some(cache) = &self.inner.cache {
             if let Ok(map) = cache.read() {
-                if let Some(t) = map.get(&key) {
+                if let Some(t) = map.get(key.as_ref()) {
                     return Ok(t.clone());
                 }
             }
@@ -407,7 +409,7 @@ impl Engine {
                         let t = Arc::new(Template::compile(self, &src, Some(name.to_string()), origin_key)?);
                         if let Some(cache) = &self.inner.cache {
                             if let Ok(mut map) = cache.write() {
-                                map.insert(key, t.clone());
+                                map.insert(key.into_owned(), t.clone());
                             }
                         }
                         return Ok(t);

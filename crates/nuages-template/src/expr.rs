@@ -12,11 +12,14 @@ use crate::error::{Result, TemplateError};
 use crate::library::{FilterArity, FilterSpec};
 use crate::value::Value;
 
-/// One dotted lookup step, with its integer form precomputed for list indexing.
+/// One dotted lookup step, with its integer form precomputed for list indexing and its
+/// string form as a [`Value`] for an object's `__getitem__` (made once at parse time, not
+/// on every lookup).
 #[derive(Debug, Clone)]
 pub(crate) struct Bit {
     pub(crate) name: Box<str>,
     pub(crate) index: Option<i64>,
+    pub(crate) key: Value,
 }
 
 #[derive(Debug, Clone)]
@@ -128,6 +131,7 @@ impl Variable {
             .map(|b| Bit {
                 name: b.into(),
                 index: parse_py_int(b),
+                key: Value::str(b),
             })
             .collect();
         Ok(Variable {
@@ -188,9 +192,12 @@ impl Miss {
 }
 
 fn lookup_step(current: &Value, bit: &Bit) -> Option<Value> {
-    current
-        .get_key(&bit.name)
-        .or_else(|| current.get_attr(&bit.name))
+    let item = match current {
+        // `Value::get_key`, with the key's value made at parse time.
+        Value::Object(o) => o.get_item(&bit.key),
+        _ => current.get_key(&bit.name),
+    };
+    item.or_else(|| current.get_attr(&bit.name))
         .or_else(|| bit.index.and_then(|i| current.get_index(i)))
 }
 
@@ -239,7 +246,7 @@ fn resolve_lookup(ctx: &mut Context, bits: &[Bit]) -> Result<std::result::Result
         let next = match &current {
             Value::Block(b) if &*bit.name == "super" => Some(crate::nodes::block_super(b, ctx)?),
             // A method that needs arguments: Django's failed call gives string_if_invalid.
-            _ if current.get_key(&bit.name).is_none() && method_requires_args(&current, &bit.name) => {
+            _ if method_requires_args(&current, &bit.name) && current.get_key(&bit.name).is_none() => {
                 Some(Value::str(ctx.string_if_invalid()))
             }
             Value::Block(b) if &*bit.name == "name" => Some(Value::str(b.0.name.as_str())),

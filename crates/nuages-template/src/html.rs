@@ -6,22 +6,55 @@ use std::sync::OnceLock;
 use regex::Regex;
 
 /// Appends `s` to `out` with Django's `escape()`: `& < > " '`.
+///
+/// Every autoescaped variable goes through here, so runs of text without those five
+/// characters are skipped eight bytes at a time (see [`may_need_escape`]) and copied
+/// whole; only the words that hold one are looked at byte by byte.
 pub fn escape_into(out: &mut String, s: &str) {
+    let bytes = s.as_bytes();
+    out.reserve(bytes.len());
     let mut last = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let rep = match b {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&#x27;",
-            _ => continue,
-        };
-        out.push_str(&s[last..i]);
-        out.push_str(rep);
-        last = i + 1;
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(word) = bytes.get(i..i + 8) {
+            let mut chunk = [0u8; 8];
+            chunk.copy_from_slice(word);
+            if !may_need_escape(u64::from_le_bytes(chunk)) {
+                i += 8;
+                continue;
+            }
+        }
+        let end = (i + 8).min(bytes.len());
+        for (j, &b) in bytes.iter().enumerate().take(end).skip(i) {
+            let rep = match b {
+                b'&' => "&amp;",
+                b'<' => "&lt;",
+                b'>' => "&gt;",
+                b'"' => "&quot;",
+                b'\'' => "&#x27;",
+                _ => continue,
+            };
+            // The five are ASCII, so `last..j` always falls on character boundaries.
+            out.push_str(&s[last..j]);
+            out.push_str(rep);
+            last = j + 1;
+        }
+        i = end;
     }
     out.push_str(&s[last..]);
+}
+
+/// Whether one of the eight bytes of `word` is `"`, `&`, `'`, `<` or `>`: three SWAR
+/// zero-byte tests (`b | 1 == '\''` is `&` or `'`, `b | 2 == '>'` is `<` or `>`). A
+/// zero-byte test is exact about whether some byte is zero, which is all this asks.
+#[inline]
+fn may_need_escape(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS != 0;
+    has_zero(word ^ (ONES * u64::from(b'"')))
+        || has_zero((word | ONES) ^ (ONES * u64::from(b'\'')))
+        || has_zero((word | (ONES * 2)) ^ (ONES * u64::from(b'>')))
 }
 
 /// Django's `escape()`.
@@ -526,6 +559,44 @@ mod tests {
             escape("<a href=\"x\">'&'</a>"),
             "&lt;a href=&quot;x&quot;&gt;&#x27;&amp;&#x27;&lt;/a&gt;"
         );
+    }
+
+    /// The word-at-a-time scan finds every special character wherever it falls in a
+    /// word, next to neighbours of the SWAR tests (`%`, `=`, `?`, `#`...) and multi-byte
+    /// characters, as a byte-by-byte escape does.
+    #[test]
+    fn word_scan_matches_byte_by_byte_escape() {
+        fn reference(s: &str) -> String {
+            s.chars()
+                .map(|c| match c {
+                    '&' => "&amp;".to_string(),
+                    '<' => "&lt;".to_string(),
+                    '>' => "&gt;".to_string(),
+                    '"' => "&quot;".to_string(),
+                    '\'' => "&#x27;".to_string(),
+                    c => c.to_string(),
+                })
+                .collect()
+        }
+        let fillers = [
+            "a", "é", "日本", "%", "$", "=", "?", "#", ";", ":", "!", "\u{0}", "\u{7f}",
+        ];
+        let specials = ["&", "<", ">", "\"", "'"];
+        for len in 0..24 {
+            for filler in fillers {
+                let base: String = filler.repeat(len);
+                assert_eq!(escape(&base), reference(&base), "{base:?}");
+                for special in specials {
+                    for at in 0..=len {
+                        let cut = base.char_indices().nth(at).map_or(base.len(), |(i, _)| i);
+                        let text = format!("{}{special}{}", &base[..cut], &base[cut..]);
+                        assert_eq!(escape(&text), reference(&text), "{text:?}");
+                    }
+                }
+            }
+        }
+        let every_ascii: String = (0u8..128).map(char::from).collect();
+        assert_eq!(escape(&every_ascii), reference(&every_ascii));
     }
 
     #[test]

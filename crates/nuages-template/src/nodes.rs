@@ -133,9 +133,10 @@ pub(crate) enum Node {
 pub fn render_value(value: &Value, autoescape: bool, out: &mut String) {
     let text: std::borrow::Cow<'_, str> = match value {
         Value::Str(s) | Value::SafeStr(s) => std::borrow::Cow::Borrowed(s),
+        // `str(i)`, written with itoa rather than through `fmt` (tables of ids,
+        // counters); digits never need escaping.
         Value::Int(i) => {
-            use std::fmt::Write;
-            let _ = write!(out, "{i}");
+            out.push_str(itoa::Buffer::new().format(*i));
             return;
         }
         other => std::borrow::Cow::Owned(crate::filters::numbers::localize(other)),

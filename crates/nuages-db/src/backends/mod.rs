@@ -351,6 +351,14 @@ pub(crate) trait DedicatedConnection: Send {
 /// True when `sql` changes the schema, so cached prepared statements may be stale.
 pub(crate) fn is_ddl(sql: &str) -> bool {
     let head = sql.trim_start().as_bytes();
+    // Run after every statement: most (`SELECT`, `INSERT`, `UPDATE`) are told apart by
+    // their first letter.
+    if !head
+        .first()
+        .is_some_and(|b| matches!(b.to_ascii_uppercase(), b'C' | b'A' | b'D' | b'T' | b'R'))
+    {
+        return false;
+    }
     ["CREATE", "ALTER", "DROP", "TRUNCATE", "RENAME"]
         .iter()
         .any(|k| head.len() >= k.len() && head[..k.len()].eq_ignore_ascii_case(k.as_bytes()))
@@ -416,5 +424,11 @@ mod tests {
         assert!(is_ddl("  create table x (a int)"));
         assert!(is_ddl("ALTER TABLE x"));
         assert!(!is_ddl("SELECT 1"));
+        assert!(is_ddl("\n\tdrop table x"));
+        assert!(is_ddl("TRUNCATE x"));
+        assert!(is_ddl("RENAME TABLE a TO b"));
+        assert!(!is_ddl("DELETE FROM x"));
+        assert!(!is_ddl("ANALYZE x"));
+        assert!(!is_ddl("  "));
     }
 }

@@ -640,7 +640,7 @@ impl Compiler {
         mode: SelectMode,
     ) -> Result<Option<SelectStatement>> {
         self.scopes
-            .push(outer.joins.iter().map(|j| j.alias.clone()).collect());
+            .push(outer.joins.iter().map(|j| j.alias.to_string()).collect());
         let aliases = std::mem::take(&mut self.with_col_aliases);
         let out = self.select(inner, mode);
         self.with_col_aliases = aliases;

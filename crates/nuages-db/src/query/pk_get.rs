@@ -10,7 +10,6 @@
 //! lookup uses. A queryset that is not [plain](Query::is_plain) (any filter, ordering,
 //! slice, `only()`, annotation, lock, `select_related`, ...) never takes this path.
 
-use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use super::expressions::{Expression, Rhs};
@@ -35,6 +34,27 @@ pub(crate) struct PkStatement {
     pub plan: ModelPlan,
 }
 
+/// The parameters of a cached `get(pk=...)`: usually the key alone, kept inline rather
+/// than in a `Vec` allocated per query.
+#[derive(Debug)]
+pub(crate) enum PkParams {
+    /// The statement's only parameter is the key.
+    Key([Value; 1]),
+    /// The key among other parameters the compiler bound.
+    Many(Vec<Value>),
+}
+
+impl std::ops::Deref for PkParams {
+    type Target = [Value];
+
+    fn deref(&self) -> &[Value] {
+        match self {
+            PkParams::Key(key) => key,
+            PkParams::Many(params) => params,
+        }
+    }
+}
+
 /// Which statement of a model is cached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Shape {
@@ -46,7 +66,8 @@ enum Shape {
 
 /// The cache: model (by its `ModelMeta` address), vendor and shape to the statement, or
 /// `None` when the statement cannot be cached (the key's parameter was not found once).
-type Cache = HashMap<(usize, Vendor, Shape), Option<Arc<PkStatement>>>;
+/// Read on every primary-key query; foldhash hashes the small key in a few instructions.
+type Cache = foldhash::HashMap<(usize, Vendor, Shape), Option<Arc<PkStatement>>>;
 
 fn cached(
     key: (usize, Vendor, Shape),
@@ -64,7 +85,7 @@ fn cached(
             CACHE
                 .write()
                 .unwrap_or_else(|e| e.into_inner())
-                .get_or_insert_with(HashMap::new)
+                .get_or_insert_with(Cache::default)
                 .insert(key, entry.clone());
             entry
         }
@@ -77,7 +98,7 @@ impl DynQuerySet {
     /// The cached statement and the key's parameters for `get(pk=rhs)` on this queryset,
     /// when the queryset is plain and `rhs` a value; `None` sends the caller down the
     /// ordinary path (which also reports any conversion error with Django's message).
-    pub(crate) fn pk_statement(&self, rhs: &Rhs) -> Option<(Arc<PkStatement>, Vec<Value>)> {
+    pub(crate) fn pk_statement(&self, rhs: &Rhs) -> Option<(Arc<PkStatement>, PkParams)> {
         let Rhs::Expr(Expression::Value(raw)) = rhs else {
             return None;
         };
@@ -93,8 +114,14 @@ impl DynQuerySet {
         }
         let key = (meta as *const _ as usize, vendor, Shape::Pk);
         let statement = cached(key, || self.compile_pk_statement(vendor, &value))?;
-        let mut params = statement.params.clone();
-        params[statement.slot] = value;
+        let params = match statement.params.len() {
+            1 => PkParams::Key([value]),
+            _ => {
+                let mut params = statement.params.clone();
+                params[statement.slot] = value;
+                PkParams::Many(params)
+            }
+        };
         Some((statement, params))
     }
 

@@ -6,6 +6,7 @@
 //! LEFT OUTER or INNER by voting over each `Q` node, and a negated condition across a
 //! multi-valued relation becomes a correlated `EXISTS` subquery (`split_exclude`).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -33,11 +34,13 @@ pub(crate) enum JoinType {
     LeftOuter,
 }
 
-/// One entry of the alias map.
+/// One entry of the alias map. The table and alias are borrowed from the model's
+/// `db_table` when they are its name (the base table of every query, which is built per
+/// query), owned when computed (`T3`, `U0`, a through table's name).
 #[derive(Debug, Clone)]
 pub(crate) struct Join {
-    pub table: String,
-    pub alias: String,
+    pub table: Cow<'static, str>,
+    pub alias: Cow<'static, str>,
     pub parent: usize,
     pub from_col: &'static str,
     pub to_col: String,
@@ -180,13 +183,13 @@ impl Query {
 
     pub(crate) fn with_prefix(model: &'static ModelMeta, prefix: Option<char>) -> Query {
         let alias = match prefix {
-            Some(p) => format!("{p}0"),
-            None => model.db_table.to_owned(),
+            Some(p) => Cow::Owned(format!("{p}0")),
+            None => Cow::Borrowed(model.db_table),
         };
         Query {
             model,
             joins: vec![Join {
-                table: model.db_table.to_owned(),
+                table: Cow::Borrowed(model.db_table),
                 alias,
                 parent: usize::MAX,
                 from_col: "",
@@ -310,11 +313,13 @@ impl Query {
         self.where_.add(WhereNode::Nothing, Connector::And);
     }
 
-    fn alias_name(&self, table: &str) -> String {
+    fn alias_name(&self, table: &Cow<'static, str>) -> Cow<'static, str> {
         match self.prefix {
-            Some(p) => format!("{p}{}", self.joins.len()),
-            None if self.joins.iter().any(|j| j.table == table) => format!("T{}", self.joins.len() + 1),
-            None => table.to_owned(),
+            Some(p) => Cow::Owned(format!("{p}{}", self.joins.len())),
+            None if self.joins.iter().any(|j| j.table == *table) => {
+                Cow::Owned(format!("T{}", self.joins.len() + 1))
+            }
+            None => table.clone(),
         }
     }
 
@@ -366,8 +371,8 @@ impl Query {
                 break;
             };
             let join = Join {
-                table: parent.db_table.to_owned(),
-                alias: String::new(),
+                table: Cow::Borrowed(parent.db_table),
+                alias: Cow::Borrowed(""),
                 parent: alias,
                 from_col: ptr.column,
                 to_col: parent.pk().column.to_owned(),
@@ -428,8 +433,8 @@ impl Query {
         let mut alias = 0;
         for p in &r.path {
             let join = Join {
-                table: p.table.clone(),
-                alias: String::new(),
+                table: Cow::Owned(p.table.clone()),
+                alias: Cow::Borrowed(""),
                 parent: alias,
                 from_col: p.from_col,
                 to_col: p.to_col.clone(),
@@ -1227,7 +1232,7 @@ impl Query {
     pub(crate) fn relabel(&mut self, prefix: char) {
         self.prefix = Some(prefix);
         for (i, j) in self.joins.iter_mut().enumerate() {
-            j.alias = format!("{prefix}{i}");
+            j.alias = Cow::Owned(format!("{prefix}{i}"));
         }
         super::subqueries::relabel_nested(self, prefix);
     }

@@ -40,7 +40,7 @@ use std::time::Instant;
 use futures::FutureExt;
 
 use crate::backends::{DedicatedConnection, ExecResult, Row, Vendor};
-use crate::capture;
+use crate::capture::QueryTimer;
 use crate::connection::{self, DEFAULT_DB_ALIAS};
 use crate::error::{DbError, Result};
 use crate::value::Value;
@@ -157,10 +157,9 @@ impl Block {
     /// Runs a savepoint statement; it is a query for the log and captures, as in Django.
     async fn savepoint_sql(&self, sql: String) -> Result<()> {
         self.settle().await;
-        let start = Instant::now();
+        let timer = QueryTimer::start();
         let result = self.conn.lock().await.execute_script(&sql).await;
-        let err = result.as_ref().err().map(ToString::to_string);
-        capture::record(&self.alias, &sql, &[], start.elapsed(), err.as_deref());
+        timer.finish_result(&self.alias, &sql, &[], &result);
         result
     }
 

@@ -67,11 +67,13 @@ fn stale_plan(e: &tokio_postgres::Error) -> bool {
 
 const STATEMENT_CACHE_MAX: usize = 1024;
 
-/// A statement cache that empties when the schema generation moves on.
+/// A statement cache that empties when the schema generation moves on. Looked up by SQL
+/// text on every query, so hashed with foldhash (the SQL is the application's, and the
+/// cache is capped).
 #[derive(Default)]
 struct StatementCache {
     generation: u64,
-    statements: HashMap<String, Prepared>,
+    statements: foldhash::HashMap<String, Prepared>,
 }
 
 /// A prepared statement with the decoders of its columns (worked out once, not per
@@ -229,11 +231,20 @@ impl PgBackend {
     }
 
     /// A shared connection, round robin; (re)connects a slot whose connection closed.
+    ///
+    /// The connecting path is boxed: its future (TCP connect, startup, authentication)
+    /// is large, and every query's future would otherwise carry room for it and be
+    /// allocated and moved at that size.
     async fn shared(&self) -> Result<Arc<Shared>> {
         let slot = &self.shared[self.next.fetch_add(1, Ordering::Relaxed) % self.shared.len()];
         if let Some(shared) = slot.open() {
             return Ok(shared);
         }
+        Box::pin(self.connect_slot(slot)).await
+    }
+
+    /// Opens the connection of `slot`, unless another task did meanwhile.
+    async fn connect_slot(&self, slot: &Slot) -> Result<Arc<Shared>> {
         let _connecting = slot.connecting.lock().await;
         if let Some(shared) = slot.open() {
             return Ok(shared);
@@ -262,6 +273,8 @@ impl PgBackend {
         Ok(shared)
     }
 
+    /// The cached prepared statement of `sql` on `shared`, preparing it on a miss (boxed,
+    /// as connecting is in [`Self::shared`]: a hit is the common case).
     async fn prepare(&self, shared: &Shared, sql: &str) -> Result<Prepared> {
         let generation = self.generations.now();
         {
@@ -274,6 +287,11 @@ impl PgBackend {
                 return Ok(prepared.clone());
             }
         }
+        Box::pin(self.prepare_new(shared, sql)).await
+    }
+
+    /// Prepares `sql` on `shared` and caches it.
+    async fn prepare_new(&self, shared: &Shared, sql: &str) -> Result<Prepared> {
         let prepared = Prepared::new(shared.client.prepare(sql).await.map_err(map_err)?);
         let mut cache = shared.cache.lock().unwrap_or_else(|e| e.into_inner());
         if cache.statements.len() >= STATEMENT_CACHE_MAX {
