@@ -313,13 +313,15 @@ impl Query {
         self.where_.add(WhereNode::Nothing, Connector::And);
     }
 
-    fn alias_name(&self, table: &Cow<'static, str>) -> Cow<'static, str> {
+    /// The alias of a new join: its table's name when free (borrowed like the name),
+    /// else `T<n>` (or `<prefix><n>` in a subquery).
+    fn alias_name(&self, join: &Join) -> Cow<'static, str> {
         match self.prefix {
             Some(p) => Cow::Owned(format!("{p}{}", self.joins.len())),
-            None if self.joins.iter().any(|j| j.table == *table) => {
+            None if self.joins.iter().any(|j| j.table == join.table) => {
                 Cow::Owned(format!("T{}", self.joins.len() + 1))
             }
-            None => table.clone(),
+            None => join.table.clone(),
         }
     }
 
@@ -345,7 +347,7 @@ impl Query {
         } else {
             JoinType::Inner
         };
-        join.alias = self.alias_name(&join.table);
+        join.alias = self.alias_name(&join);
         join.refcount = 1;
         self.joins.push(join);
         self.joins.len() - 1
