@@ -422,7 +422,8 @@ impl<M: Model> QuerySet<M> {
     pub async fn contains(&self, obj: &M) -> Result<bool> {
         super::combinators::guard(&self.inner.query, "contains")?;
         let pk = obj.pk();
-        if pk.is_null() {
+        // An auto key still 0 is unsaved too, as for `save()`.
+        if !crate::models::instance::pk_is_set(M::meta().pk(), &pk) {
             return Err(crate::DbError::ValueError(
                 "QuerySet.contains() cannot be used on unsaved objects.".into(),
             ));
