@@ -731,3 +731,119 @@ async fn queryset_misuse_is_refused_with_djangos_messages() {
         .unwrap();
     }
 }
+
+#[tokio::test]
+async fn in_bulk_by_a_unique_field_in_batches() {
+    for db in testing::databases().await.unwrap() {
+        let alias = db.alias.as_str();
+        let vendor = db.vendor.name();
+        schema::create_models(alias, &[&META]).await.unwrap();
+        let objects = || Item::objects().using(alias);
+        let items: Vec<Item> = (0..1005).map(|i| item(&format!("i{i}"), i, "1.00")).collect();
+        objects()
+            .bulk_create(items, BulkCreateOptions::default())
+            .await
+            .unwrap();
+        // More ids than SQLite's 999 parameters: Django's batches.
+        let mut ids: Vec<Value> = objects()
+            .as_dyn()
+            .clone()
+            .values_list(["id"], true, false)
+            .fetch_flat()
+            .await
+            .unwrap();
+        ids.push(Value::Int(-1));
+        let bulk = objects().order_by(["-qty"]).in_bulk(Some(ids)).await.unwrap();
+        assert_eq!(bulk.len(), 1005, "{vendor}");
+        let err = objects().in_bulk_by("name", None).await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "in_bulk()'s field_name must be a unique field but 'name' isn't."
+        );
+        let err = objects().slice(None, Some(2)).in_bulk(None).await.unwrap_err();
+        assert_eq!(err.to_string(), "Cannot use 'limit' or 'offset' with in_bulk().");
+        let by_pk = objects()
+            .in_bulk_by("id", Some(vec![Value::Int(-5)]))
+            .await
+            .unwrap();
+        assert!(by_pk.is_empty(), "{vendor}");
+    }
+}
+
+#[tokio::test]
+async fn bulk_create_conflict_options_are_checked_like_django() {
+    use nuages_db::Vendor;
+    for db in testing::databases().await.unwrap() {
+        let alias = db.alias.as_str();
+        let vendor = db.vendor.name();
+        schema::create_models(alias, &[&META]).await.unwrap();
+        let objects = || Item::objects().using(alias);
+        let run = |opts: BulkCreateOptions| async move {
+            objects()
+                .bulk_create(vec![item("x", 1, "1.00")], opts)
+                .await
+                .map(|v| v.len())
+                .map_err(|e| e.to_string())
+        };
+        let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let upsert = |update: &[&str], unique: &[&str]| BulkCreateOptions {
+            update_conflicts: true,
+            update_fields: strings(update),
+            unique_fields: strings(unique),
+            ..Default::default()
+        };
+        assert_eq!(
+            run(BulkCreateOptions {
+                ignore_conflicts: true,
+                update_conflicts: true,
+                ..Default::default()
+            })
+            .await,
+            Err("ignore_conflicts and update_conflicts are mutually exclusive.".to_owned())
+        );
+        assert_eq!(
+            run(BulkCreateOptions {
+                batch_size: Some(0),
+                ..Default::default()
+            })
+            .await,
+            Err("Batch size must be a positive integer.".to_owned())
+        );
+        assert_eq!(
+            run(upsert(&[], &["id"])).await,
+            Err(
+                "Fields that will be updated when a row insertion fails on conflicts must be provided."
+                    .to_owned()
+            )
+        );
+        assert_eq!(
+            run(upsert(&["nope"], &["id"])).await,
+            Err("Item has no field named 'nope'".to_owned())
+        );
+        assert_eq!(
+            run(upsert(&["qty"], &["nope"])).await,
+            Err("Item has no field named 'nope'".to_owned())
+        );
+        match db.vendor {
+            // MySQL's ON DUPLICATE KEY UPDATE names no conflict target.
+            Vendor::MySql => {
+                assert_eq!(
+                    run(upsert(&["qty"], &["id"])).await,
+                    Err("This database backend does not support updating conflicts with specifying unique fields that can trigger the upsert.".to_owned())
+                );
+                assert_eq!(run(upsert(&["qty"], &[])).await, Ok(1), "{vendor}");
+            }
+            _ => {
+                assert_eq!(
+                    run(upsert(&["qty"], &[])).await,
+                    Err("Unique fields that can trigger the upsert must be provided.".to_owned())
+                );
+                assert_eq!(
+                    run(upsert(&["id"], &["pk"])).await,
+                    Err("bulk_create() cannot be used with primary keys in update_fields.".to_owned())
+                );
+                assert_eq!(run(upsert(&["qty"], &["pk"])).await, Ok(1), "{vendor}");
+            }
+        }
+    }
+}
