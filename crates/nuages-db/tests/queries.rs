@@ -847,3 +847,96 @@ async fn bulk_create_conflict_options_are_checked_like_django() {
         }
     }
 }
+
+#[tokio::test]
+async fn save_options_are_checked_like_django() {
+    for db in testing::databases().await.unwrap() {
+        let alias = db.alias.as_str();
+        let vendor = db.vendor.name();
+        schema::create_models(alias, &[&META]).await.unwrap();
+        let save = |mut obj: Item, opts: SaveOptions| async move {
+            obj.save_with(SaveOptions {
+                using: Some(alias.into()),
+                ..opts
+            })
+            .await
+            .map(|_| obj)
+            .map_err(|e| e.to_string())
+        };
+        let fields = |v: &[&str]| Some(v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        let saved = save(item("fig", 1, "1.00"), SaveOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(
+            save(
+                saved.clone(),
+                SaveOptions {
+                    force_insert: true,
+                    force_update: true,
+                    ..Default::default()
+                }
+            )
+            .await
+            .unwrap_err(),
+            "Cannot force both insert and updating in model saving."
+        );
+        assert_eq!(
+            save(saved.clone(), SaveOptions { update_fields: fields(&["nope", "id"]), ..Default::default() })
+                .await
+                .unwrap_err(),
+            "The following fields do not exist in this model, are m2m fields, primary keys, or are non-concrete fields: nope, id"
+        );
+        assert_eq!(
+            save(
+                item("new", 1, "1.00"),
+                SaveOptions {
+                    force_update: true,
+                    ..Default::default()
+                }
+            )
+            .await
+            .unwrap_err(),
+            "Cannot force an update in save() with no primary key."
+        );
+        let mut gone = saved.clone();
+        gone.id = 999_999;
+        assert_eq!(
+            save(
+                gone.clone(),
+                SaveOptions {
+                    force_update: true,
+                    ..Default::default()
+                }
+            )
+            .await
+            .unwrap_err(),
+            "Forced update did not affect any rows."
+        );
+        assert_eq!(
+            save(
+                gone,
+                SaveOptions {
+                    update_fields: fields(&["qty"]),
+                    ..Default::default()
+                }
+            )
+            .await
+            .unwrap_err(),
+            "Save with update_fields did not affect any rows."
+        );
+        // An empty update_fields saves nothing, as Django's.
+        let mut changed = saved.clone();
+        changed.qty = 5;
+        save(
+            changed,
+            SaveOptions {
+                update_fields: fields(&[]),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let stored = Item::objects().using(alias).get_pk(saved.id).await.unwrap();
+        assert_eq!(stored.qty, 1, "{vendor}");
+    }
+}
