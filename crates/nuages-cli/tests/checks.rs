@@ -497,3 +497,57 @@ async fn relations_to_models_that_are_not_installed_are_e300_and_e307() {
     assert_eq!((code, err.as_str()), (0, ""));
     assert_eq!(out, "System check identified no issues (0 silenced).\n");
 }
+
+// --- notes: comments on a database without them (fields.W163, models.W046, fields.W346)
+
+static NOTE_FIELDS: [Field; 3] = [
+    Field::new("id", FieldType::BigAutoField).primary_key(),
+    Field::new("body", FieldType::CharField)
+        .max_length(10)
+        .db_comment("The body"),
+    Field {
+        db_comment: Some("Who"),
+        relation: Some(Relation::new(RelationKind::ManyToMany, author)),
+        ..Field::new("authors", FieldType::ManyToManyField)
+    },
+];
+static NOTE: ModelMeta = ModelMeta {
+    db_table_comment: Some("Notes"),
+    ..ModelMeta::new("library", "Note", "note", "library_note", &NOTE_FIELDS)
+};
+
+#[tokio::test]
+async fn comments_warn_on_databases_without_comments() {
+    let apps = || Apps::new([App::new("library").model(&AUTHOR).model(&BOOK).model(&NOTE)]).unwrap();
+    let two = || {
+        Settings::from_toml_str(
+            "[databases.default]\nurl = \"sqlite::memory:\"\n[databases.pg]\nurl = \"postgres://localhost/x\"\n",
+        )
+        .unwrap()
+    };
+    // Only `check --database` runs database checks, as in Django.
+    let (code, _, err) = support::execute(apps(), two(), &["manage", "check"]).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("library.Note.authors: (fields.W346) db_comment has no effect on ManyToManyField."),
+        "{err}"
+    );
+    assert!(!err.contains("W163") && !err.contains("W046"), "{err}");
+    let argv = ["manage", "check", "--database", "default", "--database", "pg"];
+    let (code, _, err) = support::execute(apps(), two(), &argv).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(
+            "library.Note.body: (fields.W163) SQLite does not support comments on columns (db_comment)."
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "library.Note: (models.W046) SQLite does not support comments on tables (db_table_comment)."
+        ),
+        "{err}"
+    );
+    assert_eq!(err.matches("W163").count(), 1, "PostgreSQL has comments: {err}");
+    assert_eq!(err.matches("W046").count(), 1, "{err}");
+}

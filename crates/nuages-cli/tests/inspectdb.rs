@@ -112,3 +112,61 @@ fn printed_models_compile_with_the_inspected_metadata() {
         .unwrap();
     assert_eq!(name.db_comment, Some("Full \"pen\" name"));
 }
+
+/// The comments of the two inspected tables as the database reports them:
+/// `[(table, table comment, [(column, comment)])]`.
+async fn comments(alias: &str) -> Vec<(String, Option<String>, Vec<(String, Option<String>)>)> {
+    use nuages_db::schema::introspection;
+    let mut out = Vec::new();
+    for t in introspection::table_list(alias).await.unwrap() {
+        if !t.name.starts_with("inspect_") {
+            continue;
+        }
+        let mut columns: Vec<_> = introspection::table_description(alias, &t.name)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.name, c.comment))
+            .collect();
+        columns.sort();
+        out.push((t.name, t.comment, columns));
+    }
+    out
+}
+
+/// inspectdb round trip: the models printed for commented tables, migrated again (as
+/// managed models), give the database the same comments.
+#[tokio::test]
+async fn inspected_comments_remigrate_to_the_same_comments() {
+    use nuages_db::migrations::state::ProjectState;
+    use nuages_db::schema::{dependency_order, execute_statements, SchemaEditor};
+    for db in nuages_db::testing::databases().await.unwrap() {
+        let a = db.alias.as_str();
+        for statement in schema(db.vendor).split(";\n") {
+            connection::execute(a, statement.trim().trim_end_matches(';'), &[])
+                .await
+                .unwrap();
+        }
+        let original = comments(a).await;
+        let commented = original
+            .iter()
+            .any(|(_, t, cols)| t.is_some() || cols.iter().any(|c| c.1.is_some()));
+        assert_eq!(commented, db.vendor != Vendor::Sqlite, "{}", db.vendor.name());
+        for table in ["inspect_book", "inspect_author"] {
+            connection::execute(a, &format!("DROP TABLE {table}"), &[])
+                .await
+                .unwrap();
+        }
+        let mut project =
+            ProjectState::from_metas(&[expected::InspectAuthor::meta(), expected::InspectBook::meta()]);
+        for m in &mut project.models {
+            m.managed = true;
+        }
+        let mut editor = SchemaEditor::new(db.vendor);
+        for model in dependency_order(&project.models) {
+            editor.create_model(&project, &model).unwrap();
+        }
+        execute_statements(a, &editor.finish()).await.unwrap();
+        assert_eq!(comments(a).await, original, "{}", db.vendor.name());
+    }
+}

@@ -119,6 +119,13 @@ fn edits() -> Vec<(&'static str, Edit)> {
             f.relation.as_mut().unwrap().to = "shop.writer".into();
         }),
         ("AlterModelTable", |p| book(p).db_table = "shop_books".into()),
+        ("AlterModelTableComment", |p| {
+            book(p).db_table_comment = Some("Books on sale".into())
+        }),
+        ("AlterField db_comment", |p| {
+            let f = book(p).fields.iter_mut().find(|f| f.name == "title").unwrap();
+            f.db_comment = Some("The title".into());
+        }),
         ("AlterModelOptions", |p| {
             book(p).options.ordering = vec!["-title".into()]
         }),

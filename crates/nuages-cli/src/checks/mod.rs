@@ -10,6 +10,7 @@
 //! assert!(msg.is_serious(Level::Error));
 //! ```
 
+pub mod db_comments;
 pub mod model_checks;
 pub mod registry;
 pub mod security;

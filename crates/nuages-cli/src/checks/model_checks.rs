@@ -8,7 +8,7 @@
 use nuages_db::models::meta::{Field, FieldType, ModelMeta, OnDelete, Relation, RelationKind};
 use nuages_db::models::registry;
 
-use crate::checks::{CheckContext, CheckMessage};
+use crate::checks::{db_comments, CheckContext, CheckMessage};
 
 /// Django's `LOOKUP_SEP`.
 const LOOKUP_SEP: &str = "__";
@@ -218,6 +218,7 @@ pub fn check_model(
         }
     }
     errors.extend(check_ordering(universe, model));
+    errors.extend(db_comments::check_db_table_comment(ctx, model));
     errors
 }
 
@@ -325,6 +326,7 @@ pub fn check_field(
             }
         }
     }
+    errors.extend(db_comments::check_db_comment(ctx, model, field, &obj));
     errors
 }
 

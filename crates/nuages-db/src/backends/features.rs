@@ -72,7 +72,11 @@ pub struct Features {
     pub allows_group_by_select_index: bool,
     pub supports_boolean_expr_in_select_clause: bool,
     pub supports_temporal_subtraction: bool,
+    /// `db_comment` and `db_table_comment` reach the database.
     pub supports_comments: bool,
+    /// Column comments are written inside the column definition (MySQL's `COMMENT '...'`)
+    /// rather than by a separate `COMMENT ON COLUMN` statement.
+    pub supports_comments_inline: bool,
     pub supports_unlimited_charfield: bool,
     pub supports_index_on_text_field: bool,
     pub supports_collation_on_charfield: bool,
@@ -139,6 +143,7 @@ pub(super) static SQLITE: Features = Features {
     supports_boolean_expr_in_select_clause: true,
     supports_temporal_subtraction: true,
     supports_comments: false,
+    supports_comments_inline: false,
     supports_unlimited_charfield: true,
     supports_index_on_text_field: true,
     supports_collation_on_charfield: true,
@@ -202,6 +207,7 @@ pub(super) static POSTGRES: Features = Features {
     supports_boolean_expr_in_select_clause: true,
     supports_temporal_subtraction: true,
     supports_comments: true,
+    supports_comments_inline: false,
     supports_unlimited_charfield: true,
     supports_index_on_text_field: true,
     supports_collation_on_charfield: true,
@@ -268,6 +274,7 @@ pub(super) static MYSQL: Features = Features {
     supports_boolean_expr_in_select_clause: true,
     supports_temporal_subtraction: true,
     supports_comments: true,
+    supports_comments_inline: true,
     supports_unlimited_charfield: false,
     supports_index_on_text_field: false,
     supports_collation_on_charfield: true,

@@ -300,6 +300,7 @@ fn app_changes(
     let mut added_constraints = Vec::new();
     let mut altered_options = Vec::new();
     let mut altered_managers = Vec::new();
+    let mut altered_table_comments = Vec::new();
     let mut altered_tables = Vec::new();
 
     kept.sort_by_key(|(_, n)| n.name_lower());
@@ -323,6 +324,13 @@ fn app_changes(
             altered_managers.push(Operation::AlterModelManagers {
                 name: name.clone(),
                 managers: new.managers.clone(),
+            });
+        }
+        // Django's `generate_altered_db_table_comment`.
+        if old.db_table_comment != new.db_table_comment {
+            altered_table_comments.push(Operation::AlterModelTableComment {
+                name: name.clone(),
+                table_comment: new.db_table_comment.clone(),
             });
         }
         let old_default_table = format!("{}_{}", old.app_label, old.name_lower());
@@ -513,6 +521,7 @@ fn app_changes(
     }
     ops.extend(altered_options);
     ops.extend(altered_managers);
+    ops.extend(altered_table_comments);
     ops.extend(removed_constraints);
     ops.extend(removed_indexes);
     ops.extend(renamed_fields);

@@ -47,6 +47,12 @@ pub enum Operation {
         name: String,
         table: Option<String>,
     },
+    /// `Meta.db_table_comment` changes (Django's `AlterModelTableComment`); `None` removes
+    /// the comment.
+    AlterModelTableComment {
+        name: String,
+        table_comment: Option<String>,
+    },
     /// Options without a schema effect (ordering, verbose names, permissions...).
     AlterModelOptions {
         name: String,
@@ -162,6 +168,7 @@ impl Operation {
                     table.as_deref().unwrap_or("(default)")
                 )
             }
+            Operation::AlterModelTableComment { name, .. } => format!("Alter {name} table comment"),
             Operation::AlterModelOptions { name, .. } => format!("Change Meta options on {name}"),
             Operation::AlterModelManagers { name, .. } => format!("Change managers on {name}"),
             Operation::AddField {
@@ -229,6 +236,7 @@ impl Operation {
                 format!("rename_{}_{}", l(old_name), l(new_name))
             }
             Operation::AlterModelTable { name, .. } => format!("alter_{}_table", l(name)),
+            Operation::AlterModelTableComment { name, .. } => format!("alter_{}_table_comment", l(name)),
             Operation::AlterModelOptions { name, .. } => format!("alter_{}_options", l(name)),
             Operation::AlterModelManagers { name, .. } => format!("alter_{}_managers", l(name)),
             Operation::AddField {
@@ -334,6 +342,9 @@ impl Operation {
                 m.db_table = table
                     .clone()
                     .unwrap_or_else(|| format!("{}_{}", app_label, name.to_lowercase()));
+            }
+            Operation::AlterModelTableComment { name, table_comment } => {
+                state.model_mut(&key(app_label, name))?.db_table_comment = table_comment.clone();
             }
             Operation::AlterModelOptions { name, options } => {
                 state.model_mut(&key(app_label, name))?.options = options.clone();
@@ -513,6 +524,12 @@ impl Operation {
                 editor.alter_db_table(&old.db_table, &new.db_table);
                 rename_m2m_tables(editor, from, to, old, new)?;
             }
+            Operation::AlterModelTableComment { name, .. } => {
+                let new = to.model(&key(app_label, name))?;
+                if new.has_table() {
+                    editor.alter_db_table_comment(new, new.db_table_comment.as_deref())?;
+                }
+            }
             Operation::AlterModelOptions { .. } | Operation::AlterModelManagers { .. } => {}
             Operation::AddField {
                 model_name, field, ..
@@ -676,6 +693,7 @@ impl Operation {
                 editor.alter_field(to, old_model, new_model, old, new)?;
             }
             Operation::AlterModelTable { .. }
+            | Operation::AlterModelTableComment { .. }
             | Operation::AlterModelOptions { .. }
             | Operation::AlterModelManagers { .. }
             | Operation::AlterUniqueTogether { .. } => self.database_forwards(app_label, editor, from, to)?,

@@ -136,9 +136,11 @@ fn same_op(a: &Operation, b: &Operation) -> bool {
                 unique_together: y, ..
             },
         ) => x == y && a.describe() == b.describe(),
-        (Operation::AlterModelTable { table: x, .. }, Operation::AlterModelTable { table: y, .. }) => {
-            x == y && a.describe() == b.describe()
-        }
+        (Operation::AlterModelTable { table: x, .. }, Operation::AlterModelTable { table: y, .. })
+        | (
+            Operation::AlterModelTableComment { table_comment: x, .. },
+            Operation::AlterModelTableComment { table_comment: y, .. },
+        ) => x == y && a.describe() == b.describe(),
         (
             Operation::AlterModelManagers { managers: x, .. },
             Operation::AlterModelManagers { managers: y, .. },
@@ -186,6 +188,7 @@ pub fn references_model(op: &Operation, name: &str, app_label: &str) -> bool {
         Operation::DeleteModel { .. } => true,
         Operation::RenameModel { old_name, new_name } => eq(old_name, name) || eq(new_name, name),
         Operation::AlterModelTable { name: n, .. }
+        | Operation::AlterModelTableComment { name: n, .. }
         | Operation::AlterModelOptions { name: n, .. }
         | Operation::AlterModelManagers { name: n, .. }
         | Operation::AlterUniqueTogether { name: n, .. } => eq(n, name),
@@ -373,6 +376,7 @@ fn reduce_operation(op: &Operation, other: &Operation, app_label: &str) -> Reduc
             Reduction::through_if(!references_model(other, new_name, app_label))
         }
         O::AlterModelTable { name, .. }
+        | O::AlterModelTableComment { name, .. }
         | O::AlterModelOptions { name, .. }
         | O::AlterModelManagers { name, .. }
         | O::AlterUniqueTogether { name, .. } => {
@@ -380,6 +384,7 @@ fn reduce_operation(op: &Operation, other: &Operation, app_label: &str) -> Reduc
             match other {
                 O::DeleteModel { name: n } if eq(n, name) => return Reduction::Replace(vec![other.clone()]),
                 O::AlterModelTable { name: n, .. }
+                | O::AlterModelTableComment { name: n, .. }
                 | O::AlterModelOptions { name: n, .. }
                 | O::AlterModelManagers { name: n, .. }
                 | O::AlterUniqueTogether { name: n, .. }

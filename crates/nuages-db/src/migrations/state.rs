@@ -250,6 +250,9 @@ pub struct FieldState {
     pub base_field: Option<Box<FieldState>>,
     /// `ArrayField(size=)`.
     pub size: Option<u32>,
+    /// `db_comment`: the column's comment in the database (PostgreSQL and MySQL; SQLite
+    /// has no comments, as Django's `supports_comments = False` there).
+    pub db_comment: Option<String>,
 }
 
 impl FieldState {
@@ -273,6 +276,7 @@ impl FieldState {
             relation: None,
             base_field: None,
             size: None,
+            db_comment: None,
         }
     }
 
@@ -366,6 +370,19 @@ impl FieldState {
     /// Sets `blank=True`.
     pub fn blank(mut self) -> FieldState {
         self.blank = true;
+        self
+    }
+
+    /// Sets `db_comment`.
+    ///
+    /// ```
+    /// use nuages_db::migrations::state::FieldState;
+    /// use nuages_db::FieldType;
+    /// let f = FieldState::new("isbn", FieldType::CharField).max_length(13).db_comment("ISBN-13");
+    /// assert_eq!(f.db_comment.as_deref(), Some("ISBN-13"));
+    /// ```
+    pub fn db_comment(mut self, comment: impl Into<String>) -> FieldState {
+        self.db_comment = Some(comment.into());
         self
     }
 
@@ -474,6 +491,7 @@ impl FieldState {
             relation,
             base_field: f.base_field.map(|b| Box::new(FieldState::from_field(b))),
             size: f.size,
+            db_comment: f.db_comment.map(str::to_owned),
         }
     }
 }
@@ -566,6 +584,10 @@ pub struct ModelState {
     /// The class name (`Book`).
     pub name: String,
     pub db_table: String,
+    /// `Meta.db_table_comment` (Django keeps it in `options`; it is separate here because
+    /// `AlterModelOptions` replaces the options and must not touch it, as in Django,
+    /// where `AlterModelTableComment` alone changes it).
+    pub db_table_comment: Option<String>,
     pub fields: Vec<FieldState>,
     pub unique_together: Vec<Vec<String>>,
     pub indexes: Vec<IndexState>,
@@ -597,6 +619,7 @@ impl ModelState {
             db_table: format!("{}_{}", app_label, name.to_lowercase()),
             app_label,
             name,
+            db_table_comment: None,
             fields,
             unique_together: Vec::new(),
             indexes: Vec::new(),
@@ -624,6 +647,18 @@ impl ModelState {
     /// Sets `db_table`.
     pub fn db_table(mut self, table: impl Into<String>) -> ModelState {
         self.db_table = table.into();
+        self
+    }
+
+    /// Sets `Meta.db_table_comment`.
+    ///
+    /// ```
+    /// use nuages_db::migrations::state::ModelState;
+    /// let m = ModelState::new("shop", "Book", vec![]).db_table_comment("Books on sale");
+    /// assert_eq!(m.db_table_comment.as_deref(), Some("Books on sale"));
+    /// ```
+    pub fn db_table_comment(mut self, comment: impl Into<String>) -> ModelState {
+        self.db_table_comment = Some(comment.into());
         self
     }
 
@@ -732,6 +767,7 @@ impl ModelState {
             state.indexes = Vec::new();
             state.constraints = Vec::new();
             state.managed = meta.managed;
+            state.db_table_comment = meta.db_table_comment.map(str::to_owned);
             state.bases = vec![label_lower(c.app_label, c.model_name)];
             state.proxy = true;
             state.managers = managers_of(meta);
@@ -777,6 +813,7 @@ impl ModelState {
             app_label: meta.app_label.to_owned(),
             name: meta.object_name.to_owned(),
             db_table: meta.db_table.to_owned(),
+            db_table_comment: meta.db_table_comment.map(str::to_owned),
             fields: meta.local_fields().iter().map(FieldState::from_field).collect(),
             unique_together: meta
                 .unique_together

@@ -179,6 +179,9 @@ fn field_expr(f: &FieldState) -> Result<String> {
             s.push_str(".parent_link()");
         }
     }
+    if let Some(c) = &f.db_comment {
+        s.push_str(&format!(".db_comment({})", lit(c)));
+    }
     Ok(s)
 }
 
@@ -316,6 +319,9 @@ fn model_expr(m: &ModelState, indent: &str) -> Result<String> {
     if m.db_table != format!("{}_{}", m.app_label, m.name_lower()) {
         let _ = write!(s, "\n{indent}.db_table({})", lit(&m.db_table));
     }
+    if let Some(c) = &m.db_table_comment {
+        let _ = write!(s, "\n{indent}.db_table_comment({})", lit(c));
+    }
     if !m.unique_together.is_empty() {
         let sets = m
             .unique_together
@@ -385,6 +391,19 @@ fn operation_expr(op: &Operation, indent: &str) -> Result<String> {
                 (
                     "table",
                     table
+                        .as_ref()
+                        .map(|t| format!("Some({})", s(t)))
+                        .unwrap_or_else(|| "None".into())
+                )
+            ])
+        ),
+        Operation::AlterModelTableComment { name, table_comment } => format!(
+            "Operation::AlterModelTableComment {{\n{}{indent}}}",
+            fields(vec![
+                ("name", s(name)),
+                (
+                    "table_comment",
+                    table_comment
                         .as_ref()
                         .map(|t| format!("Some({})", s(t)))
                         .unwrap_or_else(|| "None".into())

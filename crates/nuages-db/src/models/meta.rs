@@ -358,6 +358,8 @@ pub struct Field {
     pub validators: &'static [Validator],
     pub verbose_name: &'static str,
     pub help_text: &'static str,
+    /// Django's `db_comment`: the column's comment, written by migrations on PostgreSQL
+    /// and MySQL (SQLite has none).
     pub db_comment: Option<&'static str>,
     pub relation: Option<Relation>,
     /// A custom field class (Django's `Field` subclass) with its conversions; the
@@ -450,6 +452,12 @@ impl Field {
         self
     }
 
+    /// Sets `db_comment`: the column's comment in the database (PostgreSQL, MySQL).
+    pub const fn db_comment(mut self, comment: &'static str) -> Field {
+        self.db_comment = Some(comment);
+        self
+    }
+
     /// True for fields that have a column in the model's table (not many-to-many).
     pub fn is_concrete(&self) -> bool {
         self.field_type != FieldType::ManyToManyField
@@ -483,6 +491,8 @@ pub struct ModelMeta {
     pub permissions: &'static [(&'static str, &'static str)],
     pub default_related_name: Option<&'static str>,
     pub get_latest_by: &'static [&'static str],
+    /// Django's `Meta.db_table_comment`: the table's comment, written by migrations on
+    /// PostgreSQL and MySQL (SQLite has none).
     pub db_table_comment: Option<&'static str>,
     /// `GenericForeignKey`s (Django's private fields): no column, described by the two
     /// concrete fields they combine.

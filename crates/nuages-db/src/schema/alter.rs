@@ -15,9 +15,11 @@ use crate::migrations::state::{FieldState, ModelState, ProjectState};
 use crate::models::meta::{FieldType, RelationKind};
 
 /// The attributes that change a column (Django's `_field_should_be_altered` ignores
-/// `blank`, `choices`, `on_delete`, `related_name`, validators, labels...).
+/// `blank`, `choices`, `on_delete`, `related_name`, validators, labels...). `db_comment`
+/// counts, as in Django, even on SQLite, which rebuilds the table for it.
 fn db_signature(f: &FieldState) -> impl PartialEq + '_ {
     (
+        &f.db_comment,
         (
             &f.column,
             f.field_type,
@@ -140,10 +142,22 @@ impl SchemaEditor {
             );
             self.execute(sql);
         }
+        if let Some(c) = &field.db_comment {
+            self.alter_column_comment(&table, field, Some(c))?;
+        }
         for sql in self.field_indexes_sql(project, model, field)? {
             self.defer(&table, sql);
         }
         Ok(())
+    }
+
+    /// ` COMMENT '...'` for a MySQL `MODIFY`, which would otherwise drop the column's
+    /// comment; empty elsewhere.
+    fn modify_comment(&self, field: &FieldState) -> Result<String> {
+        Ok(self
+            .inline_comment_sql(field)?
+            .map(|c| format!(" {c}"))
+            .unwrap_or_default())
     }
 
     /// Django's `remove_field`. `model` is the state that still has the field.
@@ -346,19 +360,25 @@ impl SchemaEditor {
             self.execute(sql);
         }
         let col = self.q(&new.column);
-        // 5. Type.
-        if old_type != new_type {
+        // 5. Type, or comment: Django's `_alter_column_type_sql` runs for either (MySQL
+        // rewrites the comment with the definition; PostgreSQL repeats the type and sets
+        // the comment in step 6b).
+        let comment_changed = self.supports_comments() && old.db_comment != new.db_comment;
+        if old_type != new_type || comment_changed {
             let change = match self.vendor {
                 Vendor::Postgres if type_family(old) != type_family(new) => {
                     format!("ALTER COLUMN {col} TYPE {new_type} USING {col}::{new_type}")
                 }
                 Vendor::Postgres => format!("ALTER COLUMN {col} TYPE {new_type}"),
                 _ => format!(
-                    "MODIFY {col} {new_type} {}",
-                    if old.null { "NULL" } else { "NOT NULL" }
+                    "MODIFY {col} {new_type} {}{}",
+                    if old.null { "NULL" } else { "NOT NULL" },
+                    self.modify_comment(new)?
                 ),
             };
             self.execute(format!("ALTER TABLE {t} {change}"));
+        }
+        if old_type != new_type {
             // Django's PostgreSQL editor retypes an auto field's sequence, if it has one.
             if self.vendor == Vendor::Postgres && old.field_type.is_auto() && new.field_type.is_auto() {
                 let seq = self.q(&format!("{}_{}_seq", table, new.column));
@@ -372,8 +392,9 @@ impl SchemaEditor {
                 let change = match self.vendor {
                     Vendor::Postgres => format!("ALTER COLUMN {rc} TYPE {rel_type} USING {rc}::{rel_type}"),
                     _ => format!(
-                        "MODIFY {rc} {rel_type} {}",
-                        if rel_field.null { "NULL" } else { "NOT NULL" }
+                        "MODIFY {rc} {rel_type} {}{}",
+                        if rel_field.null { "NULL" } else { "NOT NULL" },
+                        self.modify_comment(rel_field)?
                     ),
                 };
                 self.execute(format!("ALTER TABLE {} {change}", self.q(rel_table)));
@@ -385,8 +406,9 @@ impl SchemaEditor {
                 Vendor::Postgres if new.null => format!("ALTER COLUMN {col} DROP NOT NULL"),
                 Vendor::Postgres => format!("ALTER COLUMN {col} SET NOT NULL"),
                 _ => format!(
-                    "MODIFY {col} {new_type} {}",
-                    if new.null { "NULL" } else { "NOT NULL" }
+                    "MODIFY {col} {new_type} {}{}",
+                    if new.null { "NULL" } else { "NOT NULL" },
+                    self.modify_comment(new)?
                 ),
             };
             let default = self.effective_default(new);
@@ -406,6 +428,10 @@ impl SchemaEditor {
                 }
                 None => self.execute(format!("ALTER TABLE {t} {null_sql}")),
             }
+        }
+        // 6b. Comment (PostgreSQL: `COMMENT ON COLUMN`, after the column changes).
+        if comment_changed {
+            self.alter_column_comment(&table, new, new.db_comment.as_deref())?;
         }
         // 7. Unique and indexes in.
         if new.unique && !new.primary_key && !old.unique {

@@ -221,8 +221,8 @@ impl SchemaEditor {
         })
     }
 
-    /// Django's `column_sql`: type, default, NULL/NOT NULL, PRIMARY KEY/UNIQUE (no name,
-    /// no check, no suffix, no foreign key).
+    /// Django's `column_sql`: type, inline comment (MySQL), default, NULL/NOT NULL,
+    /// PRIMARY KEY/UNIQUE (no name, no check, no suffix, no foreign key).
     pub fn column_sql(
         &self,
         project: &ProjectState,
@@ -233,6 +233,7 @@ impl SchemaEditor {
             return Ok(None);
         };
         let mut parts = vec![db_type];
+        parts.extend(self.inline_comment_sql(field)?);
         if include_default && !self.skip_default(field) {
             if let Some(d) = self.effective_default(field) {
                 parts.push(format!("DEFAULT {}", self.default_sql(field, &d)?));
@@ -334,11 +335,12 @@ impl SchemaEditor {
         ))
     }
 
-    /// `CREATE TABLE` with deferred foreign keys and indexes, then the auto-created
-    /// many-to-many tables (Django's `create_model`).
+    /// `CREATE TABLE` and the table and column comments, with deferred foreign keys and
+    /// indexes, then the auto-created many-to-many tables (Django's `create_model`).
     pub fn create_model(&mut self, project: &ProjectState, model: &ModelState) -> Result<()> {
         let sql = self.table_sql(project, model, &model.db_table)?;
         self.execute(sql);
+        self.model_comments(model)?;
         for sql in self.model_indexes_sql(project, model)? {
             self.defer(&model.db_table, sql);
         }

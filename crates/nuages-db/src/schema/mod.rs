@@ -8,6 +8,7 @@
 
 mod alter;
 pub mod check;
+mod comments;
 mod constraints;
 pub mod dialect;
 mod editor;
