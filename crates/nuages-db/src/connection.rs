@@ -130,10 +130,22 @@ pub fn features(alias: &str) -> Result<&'static Features> {
 }
 
 /// Django's `connections[alias].mysql_is_mariadb`: whether a MySQL alias's server is
-/// MariaDB, whose SQL differs in places (the `regex` lookups). False for other vendors
-/// and for unknown aliases.
+/// MariaDB, whose SQL differs in places (the `regex` lookups). Known from the alias's
+/// first connection (a queryset makes it before compiling); false until then, for other
+/// vendors and for unknown aliases.
 pub fn mysql_is_mariadb(alias: &str) -> bool {
     entry(alias).is_ok_and(|e| e.vendor == Vendor::MySql && e.backend.mysql_is_mariadb())
+}
+
+/// The vendor of an alias once what its SQL depends on is known: a MySQL alias's first
+/// connection tells whether the server is MariaDB ([`mysql_is_mariadb`]), so querysets
+/// call this (awaiting that connection once) before compiling.
+pub(crate) async fn prepare(alias: &str) -> Result<Vendor> {
+    let e = entry(alias)?;
+    if e.vendor == Vendor::MySql {
+        e.backend.prepare().await?;
+    }
+    Ok(e.vendor)
 }
 
 /// The settings an alias was registered with (Django's `connections[alias].settings_dict`).

@@ -479,3 +479,464 @@ async fn get_by_pk_reuses_the_compiled_statement() {
         assert_eq!(inside, b, "{vendor}");
     }
 }
+
+#[tokio::test]
+async fn integer_lookups_out_of_the_columns_range_match_nothing_or_everything() {
+    use nuages_db::query::typed::Column;
+    for db in testing::databases().await.unwrap() {
+        let alias = db.alias.as_str();
+        let vendor = db.vendor.name();
+        schema::create_models(alias, &[&META]).await.unwrap();
+        let objects = || Item::objects().using(alias);
+        let a = objects().create(item("fig", 2, "1.00")).await.unwrap();
+        objects().create(item("kiwi", 3, "1.00")).await.unwrap();
+        let count = |q: Q| async move { objects().filter(q).count().await.unwrap() };
+        // Django 5's IntegerFieldOverflow: past the 64-bit key's range, exact/gt/gte
+        // match nothing and lt/lte everything (mirrored below the minimum).
+        let huge = "9223372036854775808";
+        let tiny = "-9223372036854775809";
+        for (path, value, n) in [
+            ("pk", huge, 0),
+            ("pk__gt", huge, 0),
+            ("pk__gte", huge, 0),
+            ("pk__lt", huge, 2),
+            ("pk__lte", huge, 2),
+            ("pk", tiny, 0),
+            ("pk__lt", tiny, 0),
+            ("pk__lte", tiny, 0),
+            ("pk__gt", tiny, 2),
+            ("pk__gte", tiny, 2),
+            ("pk", "123456789012345678901234567890123", 0),
+        ] {
+            assert_eq!(count(Q::lookup(path, value)).await, n, "{vendor}: {path}={value}");
+        }
+        assert_eq!(objects().exclude(Q::lookup("pk", huge)).count().await.unwrap(), 2);
+        assert_eq!(count(Q::lookup("pk", Value::Float(1e30))).await, 0, "{vendor}");
+        let err = objects().get(Q::lookup("pk", huge)).await.unwrap_err();
+        assert_eq!(err.to_string(), "Item matching query does not exist.", "{vendor}");
+        let err = objects().get_pk(huge).await.unwrap_err();
+        assert_eq!(err.to_string(), "Item matching query does not exist.", "{vendor}");
+        // The key fast path still works (nothing was cached for the overflowing key).
+        assert_eq!(objects().get_pk(a.id).await.unwrap().name, "fig", "{vendor}");
+
+        // An `integer` column: past 32 bits on PostgreSQL and MySQL (no query runs),
+        // in range on SQLite, which stores 64-bit integers in every integer column.
+        let past = Value::Int(3_000_000_000);
+        let qs = objects().filter(Q::lookup("qty", past.clone()));
+        assert_eq!(
+            qs.as_dyn().sql(db.vendor).unwrap().is_none(),
+            db.vendor != nuages_db::Vendor::Sqlite,
+            "{vendor}"
+        );
+        assert_eq!(qs.count().await.unwrap(), 0, "{vendor}");
+        assert_eq!(count(Q::lookup("qty__lt", past.clone())).await, 2, "{vendor}");
+        assert_eq!(
+            count(Q::lookup("qty__gt", Value::Int(-3_000_000_000))).await,
+            2,
+            "{vendor}"
+        );
+        // The typed front end takes the same path.
+        let qty: Column<i64> = Column::new("qty".to_owned());
+        assert_eq!(
+            objects().filter(qty.gte(3_000_000_000)).count().await.unwrap(),
+            0,
+            "{vendor}"
+        );
+        assert_eq!(
+            objects().filter(qty.lte(3_000_000_000)).count().await.unwrap(),
+            2,
+            "{vendor}"
+        );
+        // IntegerFieldFloatRounding: gte and lt round a float up.
+        assert_eq!(
+            count(Q::lookup("qty__gte", Value::Float(2.5))).await,
+            1,
+            "{vendor}"
+        );
+        assert_eq!(
+            count(Q::lookup("qty__lt", Value::Float(2.5))).await,
+            1,
+            "{vendor}"
+        );
+        assert_eq!(
+            count(Q::lookup("qty__gt", Value::Float(2.5))).await,
+            1,
+            "{vendor}"
+        );
+        assert_eq!(
+            count(Q::lookup("qty__lte", Value::Float(2.5))).await,
+            1,
+            "{vendor}"
+        );
+        assert_eq!(
+            count(Q::lookup("qty__lt", Value::Float(2.1))).await,
+            1,
+            "{vendor}"
+        );
+        assert_eq!(
+            count(Q::lookup("qty__lte", Value::Float(2.9))).await,
+            1,
+            "{vendor}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn mysql_aliases_learn_mariadb_from_their_first_connection() {
+    use nuages_db::capture::capture_queries;
+    use nuages_db::connection;
+    for db in testing::databases().await.unwrap() {
+        if db.vendor != nuages_db::Vendor::MySql {
+            continue;
+        }
+        let alias = db.alias.as_str();
+        schema::create_models(alias, &[&META]).await.unwrap();
+        Item::objects()
+            .using(alias)
+            .create(item("bun", 1, "1.00"))
+            .await
+            .unwrap();
+        let rows = connection::fetch(alias, "SELECT VERSION()", &[]).await.unwrap();
+        let mariadb = <String as nuages_db::FromValue>::from_value(rows[0].get(0).unwrap().clone())
+            .unwrap()
+            .contains("MariaDB");
+        for (fresh, through_iterator) in [("fresh_mysql_count", false), ("fresh_mysql_iter", true)] {
+            // A new alias to the same server: no connection yet, so not known yet.
+            connection::register(fresh, &connection::settings(alias).unwrap()).unwrap();
+            assert!(!connection::mysql_is_mariadb(fresh));
+            let qs = Item::objects()
+                .using(fresh)
+                .filter(Q::lookup("name__regex", "^b.n"));
+            // The queryset connects before compiling, so its very first SQL is the
+            // server's own regex syntax (MariaDB's REGEXP BINARY, MySQL 8's REGEXP_LIKE).
+            let (n, q) = capture_queries(async {
+                if through_iterator {
+                    let rows: Vec<_> = qs.as_dyn().iterator(10).unwrap().collect().await;
+                    rows.into_iter()
+                        .collect::<Result<Vec<_>, _>>()
+                        .map(|r| r.len() as u64)
+                } else {
+                    qs.count().await
+                }
+            })
+            .await;
+            assert_eq!(n.unwrap(), 1, "{fresh}");
+            assert_eq!(connection::mysql_is_mariadb(fresh), mariadb, "{fresh}");
+            let sql = &q.last().unwrap().sql;
+            assert_eq!(sql.contains("REGEXP BINARY"), mariadb, "{fresh}: {sql}");
+            assert_eq!(sql.contains("REGEXP_LIKE"), !mariadb, "{fresh}: {sql}");
+            connection::unregister(fresh);
+        }
+    }
+}
+
+#[tokio::test]
+async fn queryset_misuse_is_refused_with_djangos_messages() {
+    use nuages_db::Vendor;
+    fn msg<T: std::fmt::Debug>(r: Result<T, DbError>) -> String {
+        r.unwrap_err().to_string()
+    }
+    for db in testing::databases().await.unwrap() {
+        let alias = db.alias.as_str();
+        let vendor = db.vendor.name();
+        schema::create_models(alias, &[&META]).await.unwrap();
+        let objects = || Item::objects().using(alias);
+        let a = objects().create(item("fig", 2, "1.00")).await.unwrap();
+
+        // Slicing.
+        assert_eq!(
+            msg(objects().slice(Some(-1), None).fetch().await),
+            "Negative indexing is not supported."
+        );
+        assert_eq!(
+            msg(objects().slice(None, Some(-2)).fetch().await),
+            "Negative indexing is not supported."
+        );
+        assert_eq!(
+            msg(objects()
+                .slice(None, Some(1))
+                .filter(Q::lookup("qty", 2))
+                .fetch()
+                .await),
+            "Cannot filter a query once a slice has been taken."
+        );
+        assert_eq!(
+            msg(objects()
+                .slice(None, Some(1))
+                .update([("qty", Value::Int(1))])
+                .await),
+            "Cannot update a query once a slice has been taken."
+        );
+        assert!(objects()
+            .slice(Some(5), Some(2))
+            .fetch()
+            .await
+            .unwrap()
+            .is_empty());
+
+        // values_list, latest, iterator, contains.
+        assert_eq!(
+            msg(objects().values_list(["name"], true, true).fetch().await),
+            "'flat' and 'named' can't be used together."
+        );
+        assert_eq!(
+            msg(objects().latest::<&str>(&[]).await),
+            "earliest() and latest() require either fields as positional arguments or 'get_latest_by' in the model's Meta."
+        );
+        assert_eq!(
+            msg(objects().as_dyn().iterator(0).map(|_| ())),
+            "Chunk size must be strictly positive."
+        );
+        assert_eq!(
+            msg(objects().contains(&item("new", 1, "1.00")).await),
+            "QuerySet.contains() cannot be used on unsaved objects."
+        );
+        assert!(objects().contains(&a).await.unwrap(), "{vendor}");
+
+        // select_for_update: its options, and what each backend refuses (SQLite ignores
+        // the lock, as Django does).
+        assert_eq!(
+            msg(objects().select_for_update(true, true, &[], false).fetch().await),
+            "The nowait option cannot be used with skip_locked."
+        );
+        transaction::atomic_using(alias, || async {
+            let no_key = objects().select_for_update(false, false, &[], true).fetch().await;
+            let of = objects()
+                .select_for_update(false, false, &["self"], false)
+                .fetch()
+                .await;
+            let nowait = objects().select_for_update(true, false, &[], false).fetch().await;
+            let skip = objects().select_for_update(false, true, &[], false).fetch().await;
+            assert_eq!(nowait.unwrap().len(), 1, "{vendor}");
+            assert_eq!(skip.unwrap().len(), 1, "{vendor}");
+            match db.vendor {
+                Vendor::MySql => {
+                    assert_eq!(
+                        msg(no_key),
+                        "FOR NO KEY UPDATE is not supported on this database backend."
+                    );
+                    assert_eq!(
+                        msg(of),
+                        "FOR UPDATE OF is not supported on this database backend."
+                    );
+                }
+                _ => {
+                    assert_eq!(no_key.unwrap().len(), 1, "{vendor}");
+                    assert_eq!(of.unwrap().len(), 1, "{vendor}");
+                }
+            }
+            Ok::<_, DbError>(())
+        })
+        .await
+        .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn in_bulk_by_a_unique_field_in_batches() {
+    for db in testing::databases().await.unwrap() {
+        let alias = db.alias.as_str();
+        let vendor = db.vendor.name();
+        schema::create_models(alias, &[&META]).await.unwrap();
+        let objects = || Item::objects().using(alias);
+        let items: Vec<Item> = (0..1005).map(|i| item(&format!("i{i}"), i, "1.00")).collect();
+        objects()
+            .bulk_create(items, BulkCreateOptions::default())
+            .await
+            .unwrap();
+        // More ids than SQLite's 999 parameters: Django's batches.
+        let mut ids: Vec<Value> = objects()
+            .as_dyn()
+            .clone()
+            .values_list(["id"], true, false)
+            .fetch_flat()
+            .await
+            .unwrap();
+        ids.push(Value::Int(-1));
+        let bulk = objects().order_by(["-qty"]).in_bulk(Some(ids)).await.unwrap();
+        assert_eq!(bulk.len(), 1005, "{vendor}");
+        let err = objects().in_bulk_by("name", None).await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "in_bulk()'s field_name must be a unique field but 'name' isn't."
+        );
+        let err = objects().slice(None, Some(2)).in_bulk(None).await.unwrap_err();
+        assert_eq!(err.to_string(), "Cannot use 'limit' or 'offset' with in_bulk().");
+        let by_pk = objects()
+            .in_bulk_by("id", Some(vec![Value::Int(-5)]))
+            .await
+            .unwrap();
+        assert!(by_pk.is_empty(), "{vendor}");
+    }
+}
+
+#[tokio::test]
+async fn bulk_create_conflict_options_are_checked_like_django() {
+    use nuages_db::Vendor;
+    for db in testing::databases().await.unwrap() {
+        let alias = db.alias.as_str();
+        let vendor = db.vendor.name();
+        schema::create_models(alias, &[&META]).await.unwrap();
+        let objects = || Item::objects().using(alias);
+        let run = |opts: BulkCreateOptions| async move {
+            objects()
+                .bulk_create(vec![item("x", 1, "1.00")], opts)
+                .await
+                .map(|v| v.len())
+                .map_err(|e| e.to_string())
+        };
+        let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let upsert = |update: &[&str], unique: &[&str]| BulkCreateOptions {
+            update_conflicts: true,
+            update_fields: strings(update),
+            unique_fields: strings(unique),
+            ..Default::default()
+        };
+        assert_eq!(
+            run(BulkCreateOptions {
+                ignore_conflicts: true,
+                update_conflicts: true,
+                ..Default::default()
+            })
+            .await,
+            Err("ignore_conflicts and update_conflicts are mutually exclusive.".to_owned())
+        );
+        assert_eq!(
+            run(BulkCreateOptions {
+                batch_size: Some(0),
+                ..Default::default()
+            })
+            .await,
+            Err("Batch size must be a positive integer.".to_owned())
+        );
+        assert_eq!(
+            run(upsert(&[], &["id"])).await,
+            Err(
+                "Fields that will be updated when a row insertion fails on conflicts must be provided."
+                    .to_owned()
+            )
+        );
+        assert_eq!(
+            run(upsert(&["nope"], &["id"])).await,
+            Err("Item has no field named 'nope'".to_owned())
+        );
+        assert_eq!(
+            run(upsert(&["qty"], &["nope"])).await,
+            Err("Item has no field named 'nope'".to_owned())
+        );
+        match db.vendor {
+            // MySQL's ON DUPLICATE KEY UPDATE names no conflict target.
+            Vendor::MySql => {
+                assert_eq!(
+                    run(upsert(&["qty"], &["id"])).await,
+                    Err("This database backend does not support updating conflicts with specifying unique fields that can trigger the upsert.".to_owned())
+                );
+                assert_eq!(run(upsert(&["qty"], &[])).await, Ok(1), "{vendor}");
+            }
+            _ => {
+                assert_eq!(
+                    run(upsert(&["qty"], &[])).await,
+                    Err("Unique fields that can trigger the upsert must be provided.".to_owned())
+                );
+                assert_eq!(
+                    run(upsert(&["id"], &["pk"])).await,
+                    Err("bulk_create() cannot be used with primary keys in update_fields.".to_owned())
+                );
+                assert_eq!(run(upsert(&["qty"], &["pk"])).await, Ok(1), "{vendor}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn save_options_are_checked_like_django() {
+    for db in testing::databases().await.unwrap() {
+        let alias = db.alias.as_str();
+        let vendor = db.vendor.name();
+        schema::create_models(alias, &[&META]).await.unwrap();
+        let save = |mut obj: Item, opts: SaveOptions| async move {
+            obj.save_with(SaveOptions {
+                using: Some(alias.into()),
+                ..opts
+            })
+            .await
+            .map(|_| obj)
+            .map_err(|e| e.to_string())
+        };
+        let fields = |v: &[&str]| Some(v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        let saved = save(item("fig", 1, "1.00"), SaveOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(
+            save(
+                saved.clone(),
+                SaveOptions {
+                    force_insert: true,
+                    force_update: true,
+                    ..Default::default()
+                }
+            )
+            .await
+            .unwrap_err(),
+            "Cannot force both insert and updating in model saving."
+        );
+        assert_eq!(
+            save(saved.clone(), SaveOptions { update_fields: fields(&["nope", "id"]), ..Default::default() })
+                .await
+                .unwrap_err(),
+            "The following fields do not exist in this model, are m2m fields, primary keys, or are non-concrete fields: nope, id"
+        );
+        assert_eq!(
+            save(
+                item("new", 1, "1.00"),
+                SaveOptions {
+                    force_update: true,
+                    ..Default::default()
+                }
+            )
+            .await
+            .unwrap_err(),
+            "Cannot force an update in save() with no primary key."
+        );
+        let mut gone = saved.clone();
+        gone.id = 999_999;
+        assert_eq!(
+            save(
+                gone.clone(),
+                SaveOptions {
+                    force_update: true,
+                    ..Default::default()
+                }
+            )
+            .await
+            .unwrap_err(),
+            "Forced update did not affect any rows."
+        );
+        assert_eq!(
+            save(
+                gone,
+                SaveOptions {
+                    update_fields: fields(&["qty"]),
+                    ..Default::default()
+                }
+            )
+            .await
+            .unwrap_err(),
+            "Save with update_fields did not affect any rows."
+        );
+        // An empty update_fields saves nothing, as Django's.
+        let mut changed = saved.clone();
+        changed.qty = 5;
+        save(
+            changed,
+            SaveOptions {
+                update_fields: fields(&[]),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let stored = Item::objects().using(alias).get_pk(saved.id).await.unwrap();
+        assert_eq!(stored.qty, 1, "{vendor}");
+    }
+}

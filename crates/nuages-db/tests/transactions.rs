@@ -265,98 +265,138 @@ async fn streams_inside_atomic_see_uncommitted_rows() {
     }
 }
 
-/// How many rows the database has produced so far for [`big_query`], read from
-/// outside the query: a counting SQL function on SQLite, a sequence on PostgreSQL, the
-/// server's process list (is the query still running?) on MySQL.
-static SQLITE_TICKS: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+/// A query of many rows whose progress can be watched from outside ([`produced`]): a
+/// counting SQL function on SQLite, a sequence on PostgreSQL, the server's process list
+/// (is the query still running?) on MySQL. Each test has its own, as tests run at once.
+struct Big {
+    /// Names the sequence and the SQLite function; distinct per test.
+    tag: &'static str,
+    /// How many rows (distinct per test, so MySQL's process lists tell them apart).
+    rows: i64,
+    ticks: &'static std::sync::atomic::AtomicI64,
+}
 
-const BIG: i64 = 300_000;
+static INSIDE_TICKS: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+static OUTSIDE_TICKS: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
 
-async fn big_query(a: &str, v: Vendor) -> String {
+const INSIDE: Big = Big {
+    tag: "inside",
+    rows: 300_000,
+    ticks: &INSIDE_TICKS,
+};
+const OUTSIDE: Big = Big {
+    tag: "outside",
+    rows: 300_001,
+    ticks: &OUTSIDE_TICKS,
+};
+
+async fn big_query(a: &str, v: Vendor, big: &Big) -> String {
+    let (tag, rows) = (big.tag, big.rows);
     match v {
         Vendor::Sqlite => {
-            nuages_db::backends::sqlite::register_connection_hook(|c| {
+            let ticks = big.ticks;
+            nuages_db::backends::sqlite::register_connection_hook(move |c| {
                 c.create_scalar_function(
-                    "nuages_test_tick",
+                    format!("nuages_test_tick_{tag}").as_str(),
                     1,
                     nuages_db::backends::sqlite::rusqlite::functions::FunctionFlags::empty(),
-                    |ctx| {
-                        SQLITE_TICKS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    move |ctx| {
+                        ticks.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                         ctx.get::<i64>(0)
                     },
                 )
             });
-            format!("WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < {BIG}) SELECT nuages_test_tick(n) FROM c")
+            format!("WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < {rows}) SELECT nuages_test_tick_{tag}(n) FROM c")
         }
         Vendor::Postgres => {
-            connection::execute_script(a, "CREATE SEQUENCE ticks")
+            connection::execute_script(a, &format!("CREATE SEQUENCE ticks_{tag}"))
                 .await
                 .unwrap();
-            format!("SELECT n, nextval('ticks') FROM generate_series(1, {BIG}) AS n")
+            format!("SELECT n, nextval('ticks_{tag}') FROM generate_series(1, {rows}) AS n")
         }
-        Vendor::MySql => format!("SELECT seq, REPEAT('x', 200) FROM seq_1_to_{BIG}"),
+        Vendor::MySql => format!("SELECT seq, REPEAT('x', 200) FROM seq_1_to_{rows}"),
     }
 }
 
-/// Rows produced so far, or for MySQL 0 while the query still runs and `BIG` after.
-async fn produced(a: &str, v: Vendor) -> i64 {
+/// Rows produced so far, or for MySQL 0 while the query still runs and all after.
+async fn produced(a: &str, v: Vendor, big: &Big) -> i64 {
     match v {
-        Vendor::Sqlite => SQLITE_TICKS.load(std::sync::atomic::Ordering::SeqCst),
+        Vendor::Sqlite => big.ticks.load(std::sync::atomic::Ordering::SeqCst),
         Vendor::Postgres => {
-            let rows = connection::fetch(a, "SELECT last_value FROM ticks", &[])
+            let rows = connection::fetch(a, &format!("SELECT last_value FROM ticks_{}", big.tag), &[])
                 .await
                 .unwrap();
             i64::from_value(rows[0].get(0).unwrap().clone()).unwrap()
         }
         Vendor::MySql => {
             let sql = format!(
-                "SELECT COUNT(*) FROM information_schema.processlist WHERE info LIKE '%seq_1_to_{BIG}%' AND id <> CONNECTION_ID()"
+                "SELECT COUNT(*) FROM information_schema.processlist WHERE info LIKE '%seq_1_to_{}%' AND id <> CONNECTION_ID()",
+                big.rows
             );
             let rows = connection::fetch(a, &sql, &[]).await.unwrap();
             let running = i64::from_value(rows[0].get(0).unwrap().clone()).unwrap();
             if running > 0 {
                 0
             } else {
-                BIG
+                big.rows
             }
         }
     }
 }
 
-#[tokio::test]
-async fn iterator_inside_atomic_streams_from_the_transaction_connection() {
+/// Reads the first row of `rows`, checks that the database had produced well under half
+/// of [`Big::rows`] by then (the rest was not read into memory first), then reads the rest.
+async fn first_row_before_the_rest(
+    a: &str,
+    v: Vendor,
+    big: &'static Big,
+    mut rows: std::pin::Pin<Box<dyn futures::Stream<Item = Result<nuages_db::Row, DbError>> + Send>>,
+) -> Result<(), DbError> {
     use futures::StreamExt;
+    assert!(rows.next().await.unwrap().is_ok());
+    let seen = tokio::task::spawn({
+        let a = a.to_owned();
+        async move { produced(&a, v, big).await }
+    })
+    .await
+    .unwrap();
+    assert!(
+        seen < big.rows / 2,
+        "{}: {seen} rows produced before the first was read",
+        v.name()
+    );
+    let mut n = 1;
+    while let Some(row) = rows.next().await {
+        row?;
+        n += 1;
+    }
+    assert_eq!(n, big.rows, "{}", v.name());
+    Ok(())
+}
+
+#[tokio::test]
+async fn iterator_outside_atomic_streams_without_loading_all_rows() {
     for db in testing::databases().await.unwrap() {
         let (a, v) = (db.alias.clone(), db.vendor);
-        let sql = big_query(&a, v).await;
+        let sql = big_query(&a, v, &OUTSIDE).await;
+        let rows = Box::pin(connection::fetch_stream_chunked(a.clone(), sql, vec![], 100));
+        first_row_before_the_rest(&a, v, &OUTSIDE, rows).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn iterator_inside_atomic_streams_from_the_transaction_connection() {
+    for db in testing::databases().await.unwrap() {
+        let (a, v) = (db.alias.clone(), db.vendor);
+        let sql = big_query(&a, v, &INSIDE).await;
         let out: Result<(), DbError> = transaction::atomic_using(&a, || async {
-            let mut rows = Box::pin(connection::fetch_stream_chunked(
+            let rows = Box::pin(connection::fetch_stream_chunked(
                 a.clone(),
                 sql.clone(),
                 vec![],
                 100,
             ));
-            assert!(rows.next().await.unwrap().is_ok());
-            // The first row is here while the query is far from done: the other rows
-            // were not read into memory first.
-            let seen = tokio::task::spawn({
-                let a = a.clone();
-                async move { produced(&a, v).await }
-            })
-            .await
-            .unwrap();
-            assert!(
-                seen < BIG / 2,
-                "{}: {seen} rows produced before the first was read",
-                v.name()
-            );
-            let mut n = 1;
-            while let Some(row) = rows.next().await {
-                row?;
-                n += 1;
-            }
-            assert_eq!(n, BIG, "{}", v.name());
-            Ok(())
+            first_row_before_the_rest(&a, v, &INSIDE, rows).await
         })
         .await;
         out.unwrap();

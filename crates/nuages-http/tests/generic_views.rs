@@ -295,6 +295,14 @@ async fn list_and_detail_views() {
             (r.status.as_u16(), r.text()),
             (404, "No book found matching the query".to_owned())
         );
+        // A pk past the 64-bit key's range names no object (Django 5's integer lookups
+        // match nothing there), not a database error.
+        let r = client.get("/books/99999999999999999999/").send().await;
+        assert_eq!(
+            (r.status.as_u16(), r.text()),
+            (404, "No book found matching the query".to_owned()),
+            "{vendor}"
+        );
         // No pk or slug in the URLconf: Django's AttributeError, a 500.
         assert_eq!(client.get("/nokw/").send().await.status, 500);
         // Only GET/HEAD.

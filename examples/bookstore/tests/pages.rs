@@ -163,8 +163,11 @@ async fn malformed_parameters_are_client_errors() {
         }
         let (r, _) = get(&c, "/books/?year=1999&page=1.0").await;
         assert_eq!(r.status.as_u16(), 404);
-        let (r, _) = get(&c, "/books/99999999999999999999999/").await;
-        assert_eq!(r.status.as_u16(), 404);
+        // A pk past the 64-bit key's range: the lookup matches nothing (Django 5).
+        for url in ["/books/99999999999999999999999/", "/authors/9223372036854775808/"] {
+            let (r, _) = get(&c, url).await;
+            assert_eq!(r.status.as_u16(), 404, "{url}");
+        }
     }
 }
 

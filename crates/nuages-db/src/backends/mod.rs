@@ -382,6 +382,11 @@ pub(crate) trait Backend: Send + Sync + 'static {
     fn mysql_is_mariadb(&self) -> bool {
         false
     }
+    /// Learns, without blocking, what compiling SQL for this server needs to know
+    /// (MySQL: whether it is MariaDB, from the first connection); nothing elsewhere.
+    fn prepare(&self) -> DbFuture<'_, ()> {
+        Box::pin(async { Ok(()) })
+    }
 }
 
 /// A connection owned by one transaction.

@@ -359,49 +359,8 @@ pub(crate) struct MySqlBackend {
     alias: String,
     pool: Pool,
     timeout: Duration,
-    /// Where the server listens, for [`MySqlBackend::is_mariadb`].
-    opts: Opts,
     /// Django's `connection.mysql_is_mariadb`, once known.
     mariadb: OnceLock<bool>,
-}
-
-/// The server version string of a MySQL protocol greeting (the packet a server sends
-/// first, before any authentication): 4 header bytes, protocol version 10, then the
-/// version, NUL-terminated. `None` for an error packet or anything else.
-fn greeting_version(packet: &[u8]) -> Option<&str> {
-    let body = packet.get(4..)?;
-    let (&protocol, rest) = body.split_first()?;
-    if protocol != 10 {
-        return None;
-    }
-    let end = rest.iter().position(|&b| b == 0)?;
-    std::str::from_utf8(&rest[..end]).ok()
-}
-
-/// Reads the greeting of the server at `opts` (socket or TCP), waiting at most `timeout`.
-fn read_greeting(opts: &Opts, timeout: Duration) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let mut buf = vec![0u8; 512];
-    let n = match opts.socket() {
-        #[cfg(unix)]
-        Some(path) => {
-            let mut s = std::os::unix::net::UnixStream::connect(path)?;
-            s.set_read_timeout(Some(timeout))?;
-            s.read(&mut buf)?
-        }
-        _ => {
-            use std::net::ToSocketAddrs;
-            let addr = (opts.ip_or_hostname(), opts.tcp_port())
-                .to_socket_addrs()?
-                .next()
-                .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "no address"))?;
-            let mut s = std::net::TcpStream::connect_timeout(&addr, timeout)?;
-            s.set_read_timeout(Some(timeout))?;
-            s.read(&mut buf)?
-        }
-    };
-    buf.truncate(n);
-    Ok(buf)
 }
 
 impl MySqlBackend {
@@ -429,34 +388,32 @@ impl MySqlBackend {
             alias: alias.to_owned(),
             pool: Pool::new(builder),
             timeout: Duration::from_secs(settings.connect_timeout.max(1)),
-            opts,
             mariadb: OnceLock::new(),
         })
     }
 
     /// Django's `connection.mysql_is_mariadb`: whether the server's version string
-    /// contains "MariaDB". SQL is compiled before the first query connects, so this reads
-    /// the server's greeting on a short connection of its own (no login), once per alias;
-    /// while the server cannot be reached the answer is "MySQL" and is asked again next
-    /// time.
+    /// contains "MariaDB". Learnt on the pool's first connection ([`Self::conn`]) and
+    /// kept; before any connection was made the answer is "MySQL"
+    /// ([`crate::connection::prepare`] connects first where SQL depends on it).
     pub(crate) fn is_mariadb(&self) -> bool {
-        if let Some(known) = self.mariadb.get() {
-            return *known;
-        }
-        match read_greeting(&self.opts, self.timeout) {
-            Ok(packet) => match greeting_version(&packet) {
-                Some(version) => *self.mariadb.get_or_init(|| version.contains("MariaDB")),
-                None => false,
-            },
-            Err(e) => {
-                tracing::warn!(target: "nuages_db::backends", alias = %self.alias, error = %e, "cannot read the MySQL server greeting");
-                false
-            }
-        }
+        self.mariadb.get().copied().unwrap_or(false)
     }
 
+    /// Reads the server's version on `conn` (`SELECT VERSION()`, as Django's
+    /// `mysql_server_data` does) unless it is already known.
+    async fn learn_server(&self, conn: &mut Conn) -> Result<()> {
+        if self.mariadb.get().is_some() {
+            return Ok(());
+        }
+        let version: Option<String> = conn.query_first("SELECT VERSION()").await.map_err(map_err)?;
+        let _ = self.mariadb.set(version.is_some_and(|v| v.contains("MariaDB")));
+        Ok(())
+    }
+
+    /// A pooled connection; the first one also tells whether the server is MariaDB.
     async fn conn(&self) -> Result<Conn> {
-        tokio::time::timeout(self.timeout, self.pool.get_conn())
+        let mut conn = tokio::time::timeout(self.timeout, self.pool.get_conn())
             .await
             .map_err(|_| {
                 DbError::DatabaseError(format!(
@@ -464,7 +421,9 @@ impl MySqlBackend {
                     self.timeout, self.alias
                 ))
             })?
-            .map_err(map_err)
+            .map_err(map_err)?;
+        self.learn_server(&mut conn).await?;
+        Ok(conn)
     }
 }
 
@@ -533,6 +492,16 @@ impl Backend for MySqlBackend {
 
     fn mysql_is_mariadb(&self) -> bool {
         self.is_mariadb()
+    }
+
+    fn prepare(&self) -> DbFuture<'_, ()> {
+        Box::pin(async move {
+            if self.mariadb.get().is_none() {
+                // Connecting learns it; the connection goes back to the pool for the query.
+                drop(self.conn().await?);
+            }
+            Ok(())
+        })
     }
 
     fn dedicated(&self) -> DbFuture<'_, Box<dyn DedicatedConnection>> {
@@ -610,23 +579,5 @@ impl DedicatedConnection for MyDedicated {
 
     fn set_in_transaction(&mut self, open: bool) {
         self.in_transaction = open;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn greetings_give_the_server_version() {
-        let mut maria = vec![0x5b, 0, 0, 0, 10];
-        maria.extend_from_slice(b"5.5.5-10.11.6-MariaDB-0+deb12u1\0rest");
-        assert_eq!(greeting_version(&maria), Some("5.5.5-10.11.6-MariaDB-0+deb12u1"));
-        let mut mysql = vec![0x4a, 0, 0, 0, 10];
-        mysql.extend_from_slice(b"8.0.36\0");
-        assert_eq!(greeting_version(&mysql), Some("8.0.36"));
-        // An error packet (e.g. "Host is not allowed to connect") has no version.
-        assert_eq!(greeting_version(&[0x10, 0, 0, 0, 0xff, 0x6a, 0x04]), None);
-        assert_eq!(greeting_version(&[1, 0]), None);
     }
 }

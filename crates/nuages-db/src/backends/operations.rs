@@ -16,7 +16,7 @@
 use crate::backends::Vendor;
 use crate::connection;
 use crate::error::{DbError, Result};
-use crate::models::meta::{ModelMeta, RelationKind};
+use crate::models::meta::{FieldType, ModelMeta, RelationKind};
 use crate::query::names::m2m_through;
 use crate::schema::dialect::{quote_name, quote_str};
 use crate::transaction;
@@ -202,4 +202,58 @@ pub async fn check_constraints(alias: &str, models: &[&'static ModelMeta]) -> Re
         }
     }
     Ok(())
+}
+
+/// `BaseDatabaseOperations.integer_field_ranges`: the values an integer column of each
+/// field class holds (PostgreSQL's, and the defaults the validators use).
+pub fn base_integer_field_range(field_type: FieldType) -> Option<(i128, i128)> {
+    use FieldType::*;
+    const SMALL: (i128, i128) = (i16::MIN as i128, i16::MAX as i128);
+    const INT: (i128, i128) = (i32::MIN as i128, i32::MAX as i128);
+    const BIG: (i128, i128) = (i64::MIN as i128, i64::MAX as i128);
+    Some(match field_type {
+        SmallIntegerField | SmallAutoField => SMALL,
+        IntegerField | AutoField => INT,
+        BigIntegerField | BigAutoField => BIG,
+        PositiveSmallIntegerField => (0, SMALL.1),
+        PositiveIntegerField => (0, INT.1),
+        PositiveBigIntegerField => (0, BIG.1),
+        _ => return None,
+    })
+}
+
+/// `connection.ops.integer_field_range(internal_type)`: SQLite stores any 64-bit
+/// integer in every integer column, MySQL's positive fields are `UNSIGNED`, PostgreSQL
+/// has the base ranges. `None` for a non-integer field type.
+///
+/// Django's integer lookups use it so that a value no column can hold matches nothing
+/// (`exact`, `gt`, `gte` above the maximum) or everything (`lt`, `lte` above it)
+/// instead of failing in the driver.
+///
+/// ```
+/// use nuages_db::backends::operations::integer_field_range;
+/// use nuages_db::{FieldType, Vendor};
+/// assert_eq!(integer_field_range(Vendor::Postgres, FieldType::IntegerField), Some((-2147483648, 2147483647)));
+/// assert_eq!(integer_field_range(Vendor::MySql, FieldType::PositiveIntegerField), Some((0, 4294967295)));
+/// assert_eq!(integer_field_range(Vendor::Sqlite, FieldType::SmallIntegerField), Some((i64::MIN as i128, i64::MAX as i128)));
+/// assert_eq!(integer_field_range(Vendor::Sqlite, FieldType::CharField), None);
+/// ```
+pub fn integer_field_range(vendor: Vendor, field_type: FieldType) -> Option<(i128, i128)> {
+    use FieldType::*;
+    let base = base_integer_field_range(field_type)?;
+    let positive = matches!(
+        field_type,
+        PositiveSmallIntegerField | PositiveIntegerField | PositiveBigIntegerField
+    );
+    Some(match vendor {
+        Vendor::Postgres => base,
+        Vendor::Sqlite if positive => (0, i64::MAX as i128),
+        Vendor::Sqlite => (i64::MIN as i128, i64::MAX as i128),
+        Vendor::MySql => match field_type {
+            PositiveSmallIntegerField => (0, u16::MAX as i128),
+            PositiveIntegerField => (0, u32::MAX as i128),
+            PositiveBigIntegerField => (0, u64::MAX as i128),
+            _ => base,
+        },
+    })
 }

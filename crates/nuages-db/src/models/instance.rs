@@ -163,14 +163,15 @@ async fn save_instance<M: Model>(obj: &mut M, opts: SaveOptions) -> Result<()> {
             let mut out = Vec::new();
             let mut bad = Vec::new();
             for n in names {
-                match meta.field(n).filter(|f| f.is_concrete()) {
+                // Django 5.2's `_non_pk_concrete_field_names`: the key is not updatable.
+                match meta.field(n).filter(|f| f.is_concrete() && !f.primary_key) {
                     Some(f) => out.push(f),
                     None => bad.push(n.as_str()),
                 }
             }
             if !bad.is_empty() {
                 return Err(DbError::ValueError(format!(
-                    "The following fields do not exist in this model, are m2m fields, or are non-concrete fields: {}",
+                    "The following fields do not exist in this model, are m2m fields, primary keys, or are non-concrete fields: {}",
                     bad.join(", ")
                 )));
             }

@@ -426,17 +426,16 @@ pub fn validate_decimal(
     Ok(())
 }
 
-/// The integer range of a field class (Django's `integer_field_ranges`).
+/// The integer range of a (non-auto) field class (Django's `integer_field_ranges`).
 fn integer_range(field_type: FieldType) -> Option<(i64, i64)> {
-    Some(match field_type {
-        FieldType::SmallIntegerField => (-32_768, 32_767),
-        FieldType::IntegerField => (-2_147_483_648, 2_147_483_647),
-        FieldType::BigIntegerField => (i64::MIN, i64::MAX),
-        FieldType::PositiveSmallIntegerField => (0, 32_767),
-        FieldType::PositiveIntegerField => (0, 2_147_483_647),
-        FieldType::PositiveBigIntegerField => (0, i64::MAX),
-        _ => return None,
-    })
+    if matches!(
+        field_type,
+        FieldType::AutoField | FieldType::BigAutoField | FieldType::SmallAutoField
+    ) {
+        return None;
+    }
+    let (min, max) = crate::backends::operations::base_integer_field_range(field_type)?;
+    Some((i64::try_from(min).ok()?, i64::try_from(max).ok()?))
 }
 
 /// `django.contrib.postgres.validators.ArrayMaxLengthValidator`: an `ArrayField(size=)`

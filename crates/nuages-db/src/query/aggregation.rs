@@ -272,7 +272,7 @@ impl DynQuerySet {
             .iter()
             .map(|(n, e)| (n.as_ref().to_owned(), e.clone().into()))
             .collect();
-        let vendor = self.vendor()?;
+        let vendor = connection::prepare(self.db()).await?;
         let plan = self.aggregate_sql(vendor, &items)?;
         let names: Arc<[String]> = plan.names.clone().into();
         let Some(c) = &plan.compiled else {

@@ -377,6 +377,15 @@ impl Compiler {
     }
 
     fn lookup(&mut self, q: &Query, l: &super::where_::Lookup) -> Result<Cond> {
+        if let LookupRhs::Expr(SqlExpr::Param(v)) = &l.rhs {
+            if l.lhs_type.is_integer() {
+                match super::lookups::integer_overflow(self.vendor, l.lhs_type, l.name, v) {
+                    Some(true) => return Ok(Cond::Full),
+                    Some(false) => return Ok(Cond::Empty),
+                    None => {}
+                }
+            }
+        }
         let lhs = self.expr(q, &l.lhs)?;
         let pg = self.vendor == Vendor::Postgres;
         let like = |c: &Compiler, lhs: SExpr, rhs: SExpr, op: &str| -> SExpr {

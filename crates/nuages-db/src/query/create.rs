@@ -162,6 +162,24 @@ impl<M: Model> QuerySet<M> {
                 "Can't bulk create a multi-table inherited model".into(),
             ));
         }
+        // Django's `get_field` of every name before any option check (an unknown one
+        // is `FieldDoesNotExist`).
+        // (`unique_fields` may say "pk"; `update_fields` may not.)
+        let field = |name: &str| {
+            meta.field(name).ok_or_else(|| {
+                DbError::FieldDoesNotExist(format!("{} has no field named '{name}'", meta.object_name))
+            })
+        };
+        let update_fields = opts
+            .update_fields
+            .iter()
+            .map(|n| field(n))
+            .collect::<Result<Vec<_>>>()?;
+        let unique_fields = opts
+            .unique_fields
+            .iter()
+            .map(|n| field(if n == "pk" { meta.pk().name } else { n }))
+            .collect::<Result<Vec<_>>>()?;
         if opts.ignore_conflicts && opts.update_conflicts {
             return Err(DbError::ValueError(
                 "ignore_conflicts and update_conflicts are mutually exclusive.".into(),
@@ -195,20 +213,20 @@ impl<M: Model> QuerySet<M> {
                     "Unique fields that can trigger the upsert must be provided.".into(),
                 ));
             }
-            for n in &opts.update_fields {
-                match meta.field(n) {
-                    Some(f) if f.primary_key => {
-                        return Err(DbError::ValueError(
-                            "bulk_create() cannot be used with primary keys in update_fields.".into(),
-                        ))
-                    }
-                    Some(f) if f.is_concrete() => {}
-                    _ => {
-                        return Err(DbError::ValueError(
-                            "bulk_create() can only be used with concrete fields in update_fields.".into(),
-                        ))
-                    }
-                }
+            if update_fields.iter().any(|f| !f.is_concrete()) {
+                return Err(DbError::ValueError(
+                    "bulk_create() can only be used with concrete fields in update_fields.".into(),
+                ));
+            }
+            if update_fields.iter().any(|f| f.primary_key) {
+                return Err(DbError::ValueError(
+                    "bulk_create() cannot be used with primary keys in update_fields.".into(),
+                ));
+            }
+            if unique_fields.iter().any(|f| !f.is_concrete()) {
+                return Err(DbError::ValueError(
+                    "bulk_create() can only be used with concrete fields in unique_fields.".into(),
+                ));
             }
         }
         if objs.is_empty() {
@@ -221,7 +239,17 @@ impl<M: Model> QuerySet<M> {
             } else {
                 Vec::new()
             },
-            unique_fields: opts.unique_fields.clone(),
+            unique_fields: opts
+                .unique_fields
+                .iter()
+                .map(|n| {
+                    if n == "pk" {
+                        meta.pk().name.to_owned()
+                    } else {
+                        n.clone()
+                    }
+                })
+                .collect(),
         };
         let pk_field = meta.pk();
         let now = chrono::Utc::now();

@@ -461,6 +461,97 @@ pub(crate) fn prep_value(
     })
 }
 
+/// Django's integer lookups (`IntegerFieldExact`, `IntegerGreaterThan`, ... over
+/// `IntegerFieldFloatRounding`): the bound value of `exact`, `gt`, `gte`, `lt` or `lte`
+/// on an integer column. A float is rounded up for `gte` and `lt` (so `gte=4.5` is
+/// `>= 5`); a whole number beyond 64 bits (Python's `int` has no bound) is kept as a
+/// `Decimal` rather than refused, so that the compiler compares it with the backend's
+/// range ([`integer_overflow`]) as Django's `IntegerFieldOverflow` does. Anything else
+/// goes through `prep` (the field's `get_prep_value`).
+pub(crate) fn prep_integer_lookup(
+    lookup: LookupName,
+    v: Value,
+    prep: &dyn Fn(Value) -> Result<Value>,
+) -> Result<Value> {
+    use LookupName::*;
+    let v = match (lookup, v) {
+        (Gte | Lt, Value::Float(f)) if f.is_finite() => Value::Float(f.ceil()),
+        (_, v) => v,
+    };
+    match beyond_i64(&v) {
+        Some(big) => Ok(Value::Decimal(big)),
+        None => prep(v),
+    }
+}
+
+/// The whole number `v` stands for when it does not fit an `i64` (saturated at
+/// `Decimal`'s bounds, which are past every integer column's anyway).
+fn beyond_i64(v: &Value) -> Option<Decimal> {
+    let saturate = |negative: bool| if negative { Decimal::MIN } else { Decimal::MAX };
+    match v {
+        Value::Float(f) if f.is_finite() => {
+            let t = f.trunc();
+            // 2^63: the first float past `i64::MAX` (and `-2^63` is `i64::MIN`).
+            const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+            if (-LIMIT..LIMIT).contains(&t) {
+                return None;
+            }
+            Some(Decimal::from_f64(t).unwrap_or_else(|| saturate(t < 0.0)))
+        }
+        Value::Decimal(d) => {
+            let t = d.trunc();
+            t.to_i64().is_none().then_some(t)
+        }
+        Value::Text(s) => {
+            let s = s.trim().replace('_', "");
+            let digits = s.strip_prefix(['-', '+']).unwrap_or(&s);
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || s.parse::<i64>().is_ok() {
+                return None;
+            }
+            Some(
+                s.parse::<Decimal>()
+                    .unwrap_or_else(|_| saturate(s.starts_with('-'))),
+            )
+        }
+        _ => None,
+    }
+}
+
+/// Django's `IntegerFieldOverflow.process_rhs`: an integer lookup whose value lies
+/// outside what the backend's column holds ([`integer_field_range`]) is decided without
+/// the database: `Some(false)` matches no row (`EmptyResultSet`: `exact`, and `gt`/`gte`
+/// above the maximum, `lt`/`lte` below the minimum), `Some(true)` every row
+/// (`FullResultSet`: `lt`/`lte` above the maximum, `gt`/`gte` below the minimum).
+///
+/// [`integer_field_range`]: crate::backends::operations::integer_field_range
+pub(crate) fn integer_overflow(
+    vendor: crate::Vendor,
+    field_type: FieldType,
+    lookup: LookupName,
+    v: &Value,
+) -> Option<bool> {
+    use LookupName::*;
+    let (underflow, overflow) = match lookup {
+        Exact => (false, false),
+        Gt | Gte => (true, false),
+        Lt | Lte => (false, true),
+        _ => return None,
+    };
+    let n: i128 = match v {
+        Value::Int(i) => i128::from(*i),
+        Value::Decimal(d) => d.to_i128()?,
+        _ => return None,
+    };
+    let (min, max) = crate::backends::operations::integer_field_range(vendor, field_type)?;
+    if n < min {
+        Some(underflow)
+    } else if n > max {
+        Some(overflow)
+    } else {
+        None
+    }
+}
+
 fn invalid_decimal(v: &Value) -> DbError {
     DbError::ValueError(format!("“{}” value must be a decimal number.", py_str(v)))
 }

@@ -422,7 +422,8 @@ impl<M: Model> QuerySet<M> {
     pub async fn contains(&self, obj: &M) -> Result<bool> {
         super::combinators::guard(&self.inner.query, "contains")?;
         let pk = obj.pk();
-        if pk.is_null() {
+        // An auto key still 0 is unsaved too, as for `save()`.
+        if !crate::models::instance::pk_is_set(M::meta().pk(), &pk) {
             return Err(crate::DbError::ValueError(
                 "QuerySet.contains() cannot be used on unsaved objects.".into(),
             ));
@@ -432,13 +433,65 @@ impl<M: Model> QuerySet<M> {
 
     /// `in_bulk(id_list)`: instances by primary key (all when `ids` is `None`).
     pub async fn in_bulk(&self, ids: Option<Vec<Value>>) -> Result<Vec<(Value, M)>> {
-        let qs = match ids {
+        self.in_bulk_by("pk", ids).await
+    }
+
+    /// `in_bulk(id_list, field_name=...)`: instances keyed by a unique field, in the
+    /// queryset's order; the ids are sent in batches of the backend's parameter limit
+    /// (`max_query_params`). A sliced queryset and a field that is not unique (nor the
+    /// only `distinct` field) are refused with Django's messages.
+    pub async fn in_bulk_by(&self, field_name: &str, ids: Option<Vec<Value>>) -> Result<Vec<(Value, M)>> {
+        use crate::models::meta::Constraint;
+        if self.inner.query.is_sliced() {
+            return Err(crate::DbError::TypeError(
+                "Cannot use 'limit' or 'offset' with in_bulk().".into(),
+            ));
+        }
+        if field_name != "pk" {
+            let meta = M::meta();
+            let field = meta.field(field_name).ok_or_else(|| {
+                crate::DbError::FieldDoesNotExist(format!(
+                    "{} has no field named '{field_name}'",
+                    meta.object_name
+                ))
+            })?;
+            let single_unique = meta.constraints.iter().any(|c| {
+                matches!(c, Constraint::Unique { fields: [only], condition: None, .. } if *only == field_name)
+            });
+            let distinct_on = self.inner.query.distinct_fields == [field_name];
+            if !(field.unique || field.primary_key || single_unique || distinct_on) {
+                return Err(crate::DbError::ValueError(format!(
+                    "in_bulk()'s field_name must be a unique field but '{field_name}' isn't."
+                )));
+            }
+        }
+        let objs = match ids {
             Some(ids) if ids.is_empty() => return Ok(Vec::new()),
-            Some(ids) => self.clone().filter(Q::lookup("pk__in", Rhs::from(ids))),
-            None => self.clone(),
+            Some(ids) => {
+                let lookup = format!("{field_name}__in");
+                let batch = crate::connection::features(self.inner.db())?
+                    .max_query_params
+                    .unwrap_or(ids.len())
+                    .max(1);
+                let mut objs = Vec::new();
+                for chunk in ids.chunks(batch) {
+                    let part = self.clone().filter(Q::lookup(&lookup, Rhs::from(chunk.to_vec())));
+                    objs.extend(part.fetch().await?);
+                }
+                objs
+            }
+            None => self.fetch().await?,
         };
-        let objs = qs.order_by(Vec::<String>::new()).fetch().await?;
-        Ok(objs.into_iter().map(|o| (o.pk(), o)).collect())
+        Ok(objs
+            .into_iter()
+            .map(|o| {
+                let key = match field_name {
+                    "pk" => o.pk(),
+                    name => o.get_field(name).unwrap_or(Value::Null),
+                };
+                (key, o)
+            })
+            .collect())
     }
 
     /// Streams instances in chunks (`iterator(chunk_size)`).

@@ -88,7 +88,17 @@ impl DynQuerySet {
         let meta = self.model();
         let pk = meta.pk();
         let value = prep_value(column_type(pk), pk.name, Some(pk), raw.clone()).ok()?;
-        if value.is_null() {
+        // A key no column of the backend holds matches nothing: the ordinary path
+        // (which compiles no statement for it) says so, and nothing is cached.
+        if value.is_null()
+            || super::lookups::integer_overflow(
+                vendor,
+                column_type(pk),
+                super::lookups::LookupName::Exact,
+                &value,
+            )
+            .is_some()
+        {
             return None;
         }
         let key = (meta as *const _ as usize, vendor, Shape::Pk);

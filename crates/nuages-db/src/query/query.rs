@@ -19,7 +19,7 @@ use super::custom_lookups::{
 };
 use super::expressions::{Expression, OrderBy, Rhs};
 use super::json;
-use super::lookups::{prep_value, py_repr, year_bounds, LhsKind, LookupName, Transform};
+use super::lookups::{prep_integer_lookup, prep_value, py_repr, year_bounds, LhsKind, LookupName, Transform};
 use super::names::{self, FinalField, PathInfo};
 use super::q::{Connector, QChild, Q};
 use super::where_::{column_type, Lookup, LookupRhs, SqlExpr, WhereNode};
@@ -1033,6 +1033,20 @@ impl Query {
                 ResolvedRhs::Expr(e) => LookupRhs::Expr(e),
                 other => return Err(bad_rhs(&other)),
             },
+            // Integer lookups keep a value past 64 bits for the range check (not for the
+            // year lookups, whose bounds report Django's "year ... is out of range").
+            _ if prep_type.is_integer()
+                && !matches!(transform_chain.last(), Some(Transform::Year | Transform::IsoYear)) =>
+            {
+                match rhs {
+                    ResolvedRhs::Value(v) => {
+                        LookupRhs::Expr(SqlExpr::Param(prep_integer_lookup(lookup, v, &prep)?))
+                    }
+                    ResolvedRhs::Expr(e) => LookupRhs::Expr(e),
+                    ResolvedRhs::Query(q) => LookupRhs::Query(q),
+                    other => return Err(bad_rhs(&other)),
+                }
+            }
             _ => match rhs {
                 ResolvedRhs::Value(v) => LookupRhs::Expr(SqlExpr::Param(prep(v)?)),
                 ResolvedRhs::Expr(e) => LookupRhs::Expr(e),

@@ -528,7 +528,7 @@ impl DynQuerySet {
         sink: Box<dyn crate::backends::RowSink>,
     ) -> Result<Option<Box<dyn crate::backends::RowSink>>> {
         self.check()?;
-        let vendor = self.vendor()?;
+        let vendor = connection::prepare(self.db()).await?;
         self.check_lock(vendor)?;
         let Some(compiled) = self.sql(vendor)? else {
             return Ok(None);
@@ -563,21 +563,32 @@ impl DynQuerySet {
         self.check()?;
         let vendor = self.vendor()?;
         self.check_lock(vendor)?;
+        // Compiled now so that errors surface here; a MySQL alias's SQL is compiled again
+        // once its first connection told whether the server is MariaDB.
         let compiled = self.sql(vendor)?;
         let plan = self.row_plan();
-        let stream = match compiled {
-            Some(c) => {
-                connection::fetch_stream_chunked(self.db().to_owned(), c.sql, c.params, chunk_size).boxed()
+        let qs = self.clone();
+        let stream = futures::stream::once(async move {
+            let compiled = match vendor {
+                Vendor::MySql => connection::prepare(qs.db()).await.and_then(|v| qs.sql(v)),
+                _ => Ok(compiled),
+            };
+            match compiled {
+                Ok(Some(c)) => {
+                    connection::fetch_stream_chunked(qs.db().to_owned(), c.sql, c.params, chunk_size).boxed()
+                }
+                Ok(None) => futures::stream::empty().boxed(),
+                Err(e) => futures::stream::iter([Err(e)]).boxed(),
             }
-            None => futures::stream::empty().boxed(),
-        };
+        })
+        .flatten();
         Ok(stream.map(move |r| r.and_then(|row| plan.row(Cells::Other(&mut ValueCells(row.into_values()))))))
     }
 
     /// `count()`.
     pub async fn count(&self) -> Result<u64> {
         self.check()?;
-        let vendor = self.vendor()?;
+        let vendor = connection::prepare(self.db()).await?;
         let Some(c) = self.count_sql(vendor)? else {
             return Ok(0);
         };
@@ -639,7 +650,7 @@ impl DynQuerySet {
     /// `exists()`.
     pub async fn exists(&self) -> Result<bool> {
         self.check()?;
-        let vendor = self.vendor()?;
+        let vendor = connection::prepare(self.db()).await?;
         let mut q = self.query.clone();
         if q.is_sliced() || q.combinator.is_some() || q.group_by.is_some() || q.has_aggregate_annotations() {
             return Ok(self.count().await? > 0);
@@ -778,7 +789,7 @@ impl DynQuerySet {
         if self.model().parent.is_some() {
             return self.update_with_parents(values).await;
         }
-        let vendor = self.vendor()?;
+        let vendor = connection::prepare(self.db()).await?;
         let Some(c) = super::write::update_sql(self, vendor, &values)? else {
             return Ok(0);
         };
@@ -814,7 +825,7 @@ impl DynQuerySet {
             }
         }
         if related.is_empty() {
-            let vendor = self.vendor()?;
+            let vendor = connection::prepare(self.db()).await?;
             let Some(c) = super::write::update_sql(self, vendor, &local)? else {
                 return Ok(0);
             };
@@ -833,7 +844,7 @@ impl DynQuerySet {
             .collect();
         let mut rows = None;
         if !local.is_empty() {
-            let vendor = self.vendor()?;
+            let vendor = connection::prepare(self.db()).await?;
             if let Some(c) = super::write::update_sql(self, vendor, &local)? {
                 rows = Some(
                     connection::execute(self.db(), &c.sql, &c.params)
@@ -870,7 +881,7 @@ impl DynQuerySet {
     pub(crate) async fn raw_delete(&self) -> Result<u64> {
         self.check()?;
         super::combinators::guard(&self.query, "delete")?;
-        let vendor = self.vendor()?;
+        let vendor = connection::prepare(self.db()).await?;
         let Some(c) = super::write::delete_sql(self, vendor)? else {
             return Ok(0);
         };
@@ -881,7 +892,7 @@ impl DynQuerySet {
 
     /// `explain()`: the database's plan of the query, one line per row.
     pub async fn explain(&self) -> Result<String> {
-        let vendor = self.vendor()?;
+        let vendor = connection::prepare(self.db()).await?;
         let Some(c) = self.sql(vendor)? else {
             return Err(DbError::DatabaseError(
                 "EXPLAIN of a query that matches nothing".into(),

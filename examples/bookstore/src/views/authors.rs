@@ -12,7 +12,7 @@ use nuages_http::views::generic::list::MultipleObjectMixin;
 use nuages_http::views::generic::{ContextMixin, TemplateResponseMixin};
 use nuages_template::Engine;
 
-use super::{genres_by_name, pk_in_range, review_stats, PAGINATE_BY};
+use super::{genres_by_name, review_stats, PAGINATE_BY};
 use crate::models::{Author, Book};
 use crate::project::Site;
 
@@ -100,10 +100,5 @@ impl SingleObjectMixin for AuthorDetail {
                 ),
                 genres_by_name(alias, "books__genres"),
             ])
-    }
-
-    fn get_queryset(&self, request: &nuages_http::HttpRequest) -> nuages_http::Result<QuerySet<Author>> {
-        pk_in_range(request, "author")?;
-        Ok(self.queryset())
     }
 }

@@ -15,7 +15,7 @@ use nuages_http::views::generic::{ContextMixin, TemplateResponseMixin};
 use nuages_http::{HttpError, HttpRequest};
 use nuages_template::{Engine, Value};
 
-use super::{book_rows, db_error, genres_by_name, param, pk_in_range, review_stats, PAGINATE_BY};
+use super::{book_rows, db_error, genres_by_name, param, review_stats, PAGINATE_BY};
 use crate::models::{Book, Genre, Review, Stock};
 use crate::project::Site;
 
@@ -200,11 +200,6 @@ impl SingleObjectMixin for BookDetail {
                 Prefetch::new("reviews")
                     .queryset(Review::objects().using(alias).order_by(["-created_at", "id"])),
             ])
-    }
-
-    fn get_queryset(&self, request: &HttpRequest) -> nuages_http::Result<QuerySet<Book>> {
-        pk_in_range(request, "book")?;
-        Ok(self.queryset())
     }
 
     fn get_context_data(

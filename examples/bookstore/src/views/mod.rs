@@ -73,13 +73,3 @@ pub(crate) fn genres_by_name(alias: &str, lookup: &str) -> Prefetch {
     use nuages_db::models::manager::Manager;
     Prefetch::new(lookup).queryset(Genre::objects().using(alias).order_by(["name"]))
 }
-
-/// The `<int:pk>` of a detail URL as a 64-bit key: a number past the range of a
-/// `BigAutoField` names no object, a 404 with `DetailView`'s message (Django 5 answers
-/// the same: its `exact` lookup on an overflowing integer matches nothing).
-pub(crate) fn pk_in_range(request: &HttpRequest, verbose_name: &str) -> Result<i64, HttpError> {
-    request
-        .kwarg("pk")
-        .and_then(|pk| pk.parse::<i64>().ok())
-        .ok_or_else(|| HttpError::Http404(format!("No {verbose_name} found matching the query")))
-}
