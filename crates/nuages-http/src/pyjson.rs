@@ -73,9 +73,45 @@ pub fn dumps_compact<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<Vec
 
 fn write<T: Serialize + ?Sized>(value: &T, compact: bool) -> serde_json::Result<Vec<u8>> {
     let mut out = Vec::with_capacity(64);
-    let mut ser = serde_json::Serializer::with_formatter(&mut out, PyFormatter { compact });
-    value.serialize(&mut ser)?;
+    serialize_into(&mut out, value, compact)?;
     Ok(out)
+}
+
+fn serialize_into<T: Serialize + ?Sized>(
+    out: &mut Vec<u8>,
+    value: &T,
+    compact: bool,
+) -> serde_json::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(out, PyFormatter { compact });
+    value.serialize(&mut ser)
+}
+
+/// The largest serialization buffer a thread keeps between calls of [`dumps_bytes`].
+const KEPT_BUFFER: usize = 64 * 1024;
+
+thread_local! {
+    /// The buffer [`dumps_bytes`] serializes into, reused by the thread's next call.
+    static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// [`dumps`] as a response body: serialized into a buffer the thread reuses, then copied
+/// into an allocation of exactly its length. A `Bytes` made from a `Vec` with spare
+/// capacity allocates a second block to share it, so this is one allocation where
+/// `Bytes::from(dumps(..))` takes two (or a reallocation).
+pub(crate) fn dumps_bytes<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<bytes::Bytes> {
+    BUFFER.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buffer) => {
+            buffer.clear();
+            let result =
+                serialize_into(&mut buffer, value, false).map(|()| bytes::Bytes::copy_from_slice(&buffer));
+            if buffer.capacity() > KEPT_BUFFER {
+                *buffer = Vec::new();
+            }
+            result
+        }
+        // A `Serialize` implementation that itself builds a `JsonResponse`.
+        Err(_) => dumps(value).map(bytes::Bytes::from),
+    })
 }
 
 #[cfg(test)]
@@ -93,5 +129,24 @@ mod tests {
             String::from_utf8(super::dumps_compact(&v).unwrap()).unwrap(),
             r#"{"a":[1,2],"b":"\u00e9\ud83d\ude00\n"}"#
         );
+        assert_eq!(super::dumps_bytes(&v).unwrap(), super::dumps(&v).unwrap());
+    }
+
+    #[test]
+    fn reused_buffer_starts_empty_and_nested_calls_work() {
+        struct Nested;
+        impl serde::Serialize for Nested {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                // Serializing while the thread's buffer is in use.
+                let inner = super::dumps_bytes(&json!({"x": 1})).unwrap();
+                s.serialize_str(std::str::from_utf8(&inner).unwrap())
+            }
+        }
+        assert_eq!(super::dumps_bytes(&json!([1, 2, 3])).unwrap(), "[1, 2, 3]");
+        assert_eq!(super::dumps_bytes(&json!(1)).unwrap(), "1");
+        assert_eq!(super::dumps_bytes(&Nested).unwrap(), r#""{\"x\": 1}""#);
+        let big = "a".repeat(super::KEPT_BUFFER + 1);
+        assert_eq!(super::dumps_bytes(&big).unwrap().len(), big.len() + 2);
+        assert_eq!(super::dumps_bytes(&json!(null)).unwrap(), "null");
     }
 }

@@ -788,6 +788,48 @@ impl RequestBuilder {
     }
 }
 
+impl HttpRequest {
+    /// A request the server received without a body (every `GET`), built straight from
+    /// what hyper parsed: what [`RequestBuilder::served`] and
+    /// [`RequestBuilder::try_build_or_bare`] give for an empty body, without moving the
+    /// parts through a builder first. `POST` and `FILES` are empty (a form POST with no
+    /// body has no fields); a query string over `DATA_UPLOAD_MAX_NUMBER_FIELDS` gives the
+    /// error with the request (empty `GET`) its error page is rendered for.
+    pub(crate) fn served_without_body(
+        parts: http::request::Parts,
+        remote_addr: SocketAddr,
+        server_port: u16,
+        conf: Arc<Conf>,
+    ) -> std::result::Result<HttpRequest, (HttpRequest, HttpError)> {
+        let target = match parts.uri.into_parts().path_and_query {
+            Some(pq) => Target::shared(pq),
+            None => Target::owned("/"),
+        };
+        let (get, err) =
+            match QueryDict::parse(target.query_string(), conf.http.data_upload_max_number_fields) {
+                Ok(get) => (get, None),
+                Err(e) => (QueryDict::new(), Some(e)),
+            };
+        let builder = RequestBuilder {
+            method: parts.method,
+            target,
+            headers: parts.headers,
+            body: Bytes::new(),
+            post: None,
+            files: Files::default(),
+            scheme: "http",
+            remote_addr: Some(remote_addr),
+            server_port,
+            conf: None,
+        };
+        let request = builder.finish(conf, get, QueryDict::new());
+        match err {
+            None => Ok(request),
+            Some(e) => Err((request, e)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

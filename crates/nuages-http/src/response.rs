@@ -38,23 +38,26 @@ impl fmt::Debug for Body {
 /// Django's default `Content-Type`.
 pub const DEFAULT_CONTENT_TYPE: &str = "text/html; charset=utf-8";
 
-/// The values a view most often sets (`Content-Type`s), as static header values: setting
-/// one of them copies nothing.
-const COMMON_VALUES: [&str; 6] = [
-    DEFAULT_CONTENT_TYPE,
-    "text/plain",
-    "text/plain; charset=utf-8",
-    "application/json",
-    "text/html",
-    "text/css",
-];
+/// `HeaderValue::from_static(value)` checked when compiling: called at run time,
+/// `from_static` validates every byte again on each call.
+macro_rules! static_value {
+    ($value:expr) => {
+        const { HeaderValue::from_static($value) }
+    };
+}
 
-/// `value` as a header value, static when it is one of [`COMMON_VALUES`].
+/// `value` as a header value, static (nothing copied, nothing validated) when it is one
+/// of the values views most often set (`Content-Type`s).
 fn header_value(value: &str) -> std::result::Result<HeaderValue, http::header::InvalidHeaderValue> {
-    match COMMON_VALUES.iter().find(|common| **common == value) {
-        Some(common) => Ok(HeaderValue::from_static(common)),
-        None => HeaderValue::from_str(value),
-    }
+    Ok(match value {
+        DEFAULT_CONTENT_TYPE => static_value!(DEFAULT_CONTENT_TYPE),
+        "text/plain" => static_value!("text/plain"),
+        "text/plain; charset=utf-8" => static_value!("text/plain; charset=utf-8"),
+        "application/json" => static_value!("application/json"),
+        "text/html" => static_value!("text/html"),
+        "text/css" => static_value!("text/css"),
+        _ => return HeaderValue::from_str(value),
+    })
 }
 
 /// Logs a refused header (Django raises `BadHeaderError`).
@@ -101,7 +104,7 @@ impl HttpResponse {
 
     /// A response with the given status and Django's default content type.
     pub fn with_status(status: StatusCode, content: impl Into<Bytes>) -> HttpResponse {
-        HttpResponse::with_content_type(status, content, HeaderValue::from_static(DEFAULT_CONTENT_TYPE))
+        HttpResponse::with_content_type(status, content, static_value!(DEFAULT_CONTENT_TYPE))
     }
 
     /// A response whose `Content-Type` is known up front (set once, not replaced).
@@ -373,7 +376,7 @@ impl JsonResponse {
 
     /// `JsonResponse(data, safe=...)`.
     pub fn with_safe<T: Serialize + ?Sized>(data: &T, safe: bool) -> Result<HttpResponse> {
-        let bytes = crate::pyjson::dumps(data)?;
+        let bytes = crate::pyjson::dumps_bytes(data)?;
         if safe && bytes.first() != Some(&b'{') {
             return Err(HttpError::other(
                 "In order to allow non-dict objects to be serialized set the safe parameter to False.",
@@ -382,7 +385,7 @@ impl JsonResponse {
         Ok(HttpResponse::with_content_type(
             StatusCode::OK,
             bytes,
-            HeaderValue::from_static("application/json"),
+            static_value!("application/json"),
         ))
     }
 }

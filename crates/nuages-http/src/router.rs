@@ -167,7 +167,13 @@ impl Router {
         {
             return Box::pin(self.handle_signalled(request)).await;
         }
-        self.run_middleware(request).await
+        // `run_middleware` spelled out: one async layer less for the response to move
+        // through on the common path.
+        if self.middleware.is_empty() {
+            self.get_response(request).await
+        } else {
+            Next { app: self, index: 0 }.run(request).await
+        }
     }
 
     /// [`Router::handle`] with `request_started`/`request_finished` receivers or hooks
@@ -234,15 +240,17 @@ impl Router {
         #[cfg(feature = "db")]
         {
             let aliases = crate::db::atomic_aliases(&self.conf.settings, view);
+            // The request is cloned only when the debug capture needs it after the call.
+            let debug = self.conf.settings.debug.then(|| request.clone());
             let call = if aliases.is_empty() {
-                view.call(request.clone())
+                view.call(request)
             } else {
-                crate::db::call_atomic(aliases, view.clone(), request.clone())
+                crate::db::call_atomic(aliases, view.clone(), request)
             };
-            if self.conf.settings.debug {
-                return crate::db::capture_for_debug(request, call);
+            match debug {
+                Some(request) => crate::db::capture_for_debug(request, call),
+                None => call,
             }
-            call
         }
         #[cfg(not(feature = "db"))]
         view.call(request)

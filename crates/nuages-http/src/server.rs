@@ -109,8 +109,7 @@ async fn read_request(
 ) -> Result<HttpRequest, (HttpRequest, HttpError)> {
     let (parts, body) = req.into_parts();
     if body.is_end_stream() && !is_multipart(&parts) {
-        return RequestBuilder::served(parts, Bytes::new(), remote, port, app.conf.clone())
-            .try_build_or_bare();
+        return HttpRequest::served_without_body(parts, remote, port, app.conf.clone());
     }
     Box::pin(read_body(parts, body, app, remote, port)).await
 }
@@ -212,17 +211,24 @@ pub async fn handle_catching(app: &Router, request: HttpRequest) -> HttpResponse
     }
 }
 
-async fn serve_one(
-    app: Arc<Router>,
+/// What every request of a server shares: the app and its `Server` header value, behind
+/// one `Arc` (one reference count to bump per request).
+struct Served {
+    app: Router,
     server: HeaderValue,
+}
+
+async fn serve_one(
+    served: Arc<Served>,
     req: http::Request<Incoming>,
     remote: SocketAddr,
     port: u16,
 ) -> Result<http::Response<ResponseBody>, Infallible> {
+    let app = &served.app;
     let log = tracing::enabled!(target: "nuages.access", tracing::Level::INFO);
     let start = log.then(|| (Instant::now(), req.method().clone(), req.uri().path().to_owned()));
-    let response = match read_request(req, &app, remote, port).await {
-        Ok(request) => handle_catching(&app, request).await,
+    let response = match read_request(req, app, remote, port).await {
+        Ok(request) => handle_catching(app, request).await,
         Err((request, err)) => app.response_for_error(request, err).await,
     };
     if let Some((start, method, path)) = start {
@@ -235,7 +241,7 @@ async fn serve_one(
             micros = start.elapsed().as_micros() as u64,
         );
     }
-    Ok(into_hyper(response, &server))
+    Ok(into_hyper(response, &served.server))
 }
 
 /// `serve(addr, app)`: binds and serves until SIGINT or SIGTERM, then lets in-flight
@@ -290,19 +296,20 @@ pub async fn serve_with_shutdown(
     app: Router,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> std::io::Result<()> {
-    let app = Arc::new(app);
     let server =
         HeaderValue::from_str(&app.conf.http.server_header).unwrap_or(HeaderValue::from_static("nuages"));
+    let header_read_timeout = Duration::from_secs(app.conf.http.header_read_timeout.max(1));
+    let grace = Duration::from_secs(app.conf.http.shutdown_grace_period);
+    let served = Arc::new(Served { app, server });
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
         .timer(crate::timer::PooledTimer::default())
         .keep_alive(true)
         .pipeline_flush(true)
-        .header_read_timeout(Duration::from_secs(app.conf.http.header_read_timeout.max(1)));
+        .header_read_timeout(header_read_timeout);
     let builder = Arc::new(builder);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let grace = Duration::from_secs(app.conf.http.shutdown_grace_period);
     tokio::pin!(shutdown);
     loop {
         let (stream, remote) = tokio::select! {
@@ -317,10 +324,8 @@ pub async fn serve_with_shutdown(
         };
         let _ = stream.set_nodelay(true);
         let port = stream.local_addr().map(|a| a.port()).unwrap_or(80);
-        let app = app.clone();
-        let server = server.clone();
-        let service =
-            hyper::service::service_fn(move |req| serve_one(app.clone(), server.clone(), req, remote, port));
+        let served = served.clone();
+        let service = hyper::service::service_fn(move |req| serve_one(served.clone(), req, remote, port));
         let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
         let watched = graceful.watch(conn.into_owned());
         tokio::spawn(async move {
