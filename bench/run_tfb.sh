@@ -7,6 +7,11 @@
 #     seconds per test and server) and prints the medians of req/s, p50 and p99 latency,
 #     and the ratio nuages/reference per test, with the load average and each server's
 #     resident memory before and after.
+#  5. with DJANGO=1, the same against Django 5.2 (bench/django_tfb, served by gunicorn with
+#     gevent workers as TechEmpower's Django entry is): the script creates a virtual
+#     environment (DJANGO_VENV, default /tmp/tfb-django-venv) with python3 -m venv, installs
+#     bench/django_tfb/requirements.txt with pip, verifies the server like the other two and
+#     loads it in the same rotation, printing the ratio nuages/Django per test.
 #
 # Settings (environment): PG_URL (server, default postgres://postgres@127.0.0.1:5432),
 # DB_NAME (hello_world; another name lets two harnesses share the PostgreSQL server),
@@ -15,7 +20,9 @@
 # TESTS ("json plaintext db queries fortunes updates"; empty for none), NUAGES_PORT (8080),
 # REF_PORT (8081), SKIP_BUILD (1 to use the existing release binaries),
 # MEMCHECK_TEST (fortunes: the test of the flat-memory check; empty to skip it),
-# MEMCHECK_SECONDS (60), MEMCHECK_EVERY (5: seconds between RSS samples).
+# MEMCHECK_SECONDS (60), MEMCHECK_EVERY (5: seconds between RSS samples),
+# DJANGO (1 to add Django), DJANGO_PORT (8082), DJANGO_VENV (/tmp/tfb-django-venv),
+# DJANGO_WORKERS (gunicorn workers; 3 per core by default, as TechEmpower's entry).
 #
 # The flat-memory check runs last: one wrk run of MEMCHECK_SECONDS on MEMCHECK_TEST against
 # nuages, sampling the server's resident memory every MEMCHECK_EVERY seconds, then prints
@@ -40,6 +47,11 @@ REF_PORT=${REF_PORT:-8081}
 MEMCHECK_TEST=${MEMCHECK_TEST-fortunes}
 MEMCHECK_SECONDS=${MEMCHECK_SECONDS:-60}
 MEMCHECK_EVERY=${MEMCHECK_EVERY:-5}
+DJANGO=${DJANGO:-0}
+DJANGO_PORT=${DJANGO_PORT:-8082}
+DJANGO_VENV=${DJANGO_VENV:-/tmp/tfb-django-venv}
+SERVERS=(nuages reference)
+[ "$DJANGO" = 1 ] && SERVERS+=(django)
 WORK=$(mktemp -d /tmp/tfb-bench.XXXXXX)
 PIDS=()
 
@@ -65,6 +77,13 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
     cargo build --release -q -p tfb -p tfb-reference
 fi
 
+if [ "$DJANGO" = 1 ]; then
+    echo "== Django 5.2 in $DJANGO_VENV"
+    [ -x "$DJANGO_VENV/bin/python" ] || python3 -m venv "$DJANGO_VENV"
+    "$DJANGO_VENV/bin/pip" install -q --disable-pip-version-check -r bench/django_tfb/requirements.txt
+    "$DJANGO_VENV/bin/python" -c 'import django; print("Django", django.get_version())'
+fi
+
 echo "== starting the servers"
 NUAGES_DATABASES__DEFAULT__URL="$DB_URL" \
 NUAGES_DEBUG=false \
@@ -76,20 +95,35 @@ PIDS+=("$NUAGES_PID")
 "$ROOT/target/release/tfb-reference" "127.0.0.1:$REF_PORT" "$DB_URL" >"$WORK/reference.log" 2>&1 &
 REF_PID=$!
 PIDS+=("$REF_PID")
-for port in "$NUAGES_PORT" "$REF_PORT"; do
-    for _ in $(seq 100); do
+if [ "$DJANGO" = 1 ]; then
+    (cd bench/django_tfb && exec env TFB_DATABASE_URL="$DB_URL" TFB_BIND="127.0.0.1:$DJANGO_PORT" \
+        ${DJANGO_WORKERS:+TFB_WORKERS=$DJANGO_WORKERS} \
+        "$DJANGO_VENV/bin/gunicorn" -c gunicorn_conf.py tfb_project.wsgi:application) \
+        >"$WORK/django.log" 2>&1 &
+    DJANGO_PID=$!
+    PIDS+=("$DJANGO_PID")
+fi
+port_of() { # server
+    case "$1" in
+        nuages) echo "$NUAGES_PORT" ;;
+        reference) echo "$REF_PORT" ;;
+        django) echo "$DJANGO_PORT" ;;
+    esac
+}
+for server in "${SERVERS[@]}"; do
+    port=$(port_of "$server")
+    for _ in $(seq 300); do
         curl -fs "http://127.0.0.1:$port/plaintext" >/dev/null && break
         sleep 0.1
     done
 done
 
 echo "== verifying"
-python3 bench/verify_tfb.py "http://127.0.0.1:$NUAGES_PORT" --pg "$DB_URL" >"$WORK/verify-nuages.txt" || {
-    grep -v '^PASS' "$WORK/verify-nuages.txt"; echo "nuages failed verification"; exit 1; }
-tail -1 "$WORK/verify-nuages.txt" | sed 's/^/nuages: /'
-python3 bench/verify_tfb.py "http://127.0.0.1:$REF_PORT" --pg "$DB_URL" >"$WORK/verify-reference.txt" || {
-    grep -v '^PASS' "$WORK/verify-reference.txt"; echo "reference failed verification"; exit 1; }
-tail -1 "$WORK/verify-reference.txt" | sed 's/^/reference: /'
+for server in "${SERVERS[@]}"; do
+    python3 bench/verify_tfb.py "http://127.0.0.1:$(port_of "$server")" --pg "$DB_URL" >"$WORK/verify-$server.txt" || {
+        grep -v '^PASS' "$WORK/verify-$server.txt"; echo "$server failed verification"; exit 1; }
+    tail -1 "$WORK/verify-$server.txt" | sed "s/^/$server: /"
+done
 
 cat >"$WORK/pipeline.lua" <<EOF
 init = function(args)
@@ -101,6 +135,20 @@ request = function() return req end
 EOF
 
 rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+# The resident memory of a server: its process plus its children (gunicorn's workers).
+server_rss() { # pid
+    local total
+    total=$(rss "$1")
+    for child in $(pgrep -P "$1"); do
+        total=$((total + $(rss "$child" 2>/dev/null || echo 0)))
+    done
+    echo "$total"
+}
+rss_line() {
+    local line="RSS nuages $(rss $NUAGES_PID) kB, reference $(rss $REF_PID) kB"
+    [ "$DJANGO" = 1 ] && line+=", django $(server_rss $DJANGO_PID) kB (with its workers)"
+    echo "$line"
+}
 
 url_for() { # test port
     case "$1" in
@@ -131,30 +179,28 @@ parse() {
 
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
-echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg); RSS nuages $(rss $NUAGES_PID) kB, reference $(rss $REF_PID) kB"
+echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(rss_line)"
 printf '%-10s %-9s %10s %9s %9s %7s %7s\n' test server "req/s" "p50 ms" "p99 ms" errors ratio
 for test in $TESTS; do
-    for server in nuages reference; do
-        port=$NUAGES_PORT; [ $server = reference ] && port=$REF_PORT
-        run_wrk "$test" "$port" "$WARMUP" "$WORK/warmup-$test-$server.txt"
+    for server in "${SERVERS[@]}"; do
+        run_wrk "$test" "$(port_of "$server")" "$WARMUP" "$WORK/warmup-$test-$server.txt"
     done
     for rep in $(seq "$REPS"); do
-        for server in nuages reference; do
-            port=$NUAGES_PORT; [ $server = reference ] && port=$REF_PORT
-            run_wrk "$test" "$port" "$DURATION" "$WORK/$test-$server-$rep.txt"
+        for server in "${SERVERS[@]}"; do
+            run_wrk "$test" "$(port_of "$server")" "$DURATION" "$WORK/$test-$server-$rep.txt"
             parse "$WORK/$test-$server-$rep.txt" >>"$WORK/$test-$server.dat"
         done
     done
     declare -A rps
-    for server in nuages reference; do
+    for server in "${SERVERS[@]}"; do
         dat="$WORK/$test-$server.dat"
         rps[$server]=$(cut -d' ' -f1 "$dat" | median)
         p50=$(cut -d' ' -f2 "$dat" | median)
         p99=$(cut -d' ' -f3 "$dat" | median)
         errors=$(awk '{ s += $4 } END { print s }' "$dat")
         ratio=""
-        if [ $server = reference ]; then
-            ratio=$(awk -v a="${rps[nuages]}" -v b="${rps[reference]}" 'BEGIN { if (b > 0) printf "%.2f", a / b }')
+        if [ $server != nuages ]; then
+            ratio=$(awk -v a="${rps[nuages]}" -v b="${rps[$server]}" 'BEGIN { if (b > 0) printf "%.2f", a / b }')
         fi
         printf '%-10s %-9s %10.0f %9s %9s %7s %7s\n' "$test" "$server" "${rps[$server]}" "$p50" "$p99" "$errors" "$ratio"
     done
@@ -177,5 +223,5 @@ if [ -n "$MEMCHECK_TEST" ]; then
         END { printf "RSS start %d kB, end %d kB, max %d kB (end - start %+d kB); %s req/s, %d errors\n", start, end, max, end - start, rps, errors }'
 fi
 
-echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg); RSS nuages $(rss $NUAGES_PID) kB, reference $(rss $REF_PID) kB"
+echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg); $(rss_line)"
 echo "== raw wrk output in $WORK"

@@ -146,6 +146,7 @@ fn model_meta(m: &ModelInfo) -> Result<TokenStream> {
     let db_table = &m.db_table;
     let generic_meta = crate::generic::meta_fields(m);
     let managers = crate::managers::meta_entries(o, &m.ident);
+    let default_manager = crate::managers::default_manager(o, &m.ident);
     Ok(quote! {
         #meta::ModelMeta {
             ordering: #ordering,
@@ -162,6 +163,7 @@ fn model_meta(m: &ModelInfo) -> Result<TokenStream> {
             #generic_meta
             parent: #meta_parent,
             managers: #managers,
+            default_manager: #default_manager,
             ..#meta::ModelMeta::new(#app_label, #object_name, #model_name, #db_table, &__NUAGES_FIELDS)
         }
     })

@@ -335,6 +335,7 @@ pub fn expand_proxy(input: &DeriveInput) -> Result<TokenStream> {
     };
     let fields_doc = format!("`{object_name}::fields()`: the typed handles of the concrete model.");
     let managers = crate::managers::meta_entries(&opts, ident);
+    let default_manager = crate::managers::default_manager(&opts, ident);
     let manager_accessors = crate::managers::accessors(&opts, ident);
     Ok(quote! {
         #[allow(non_upper_case_globals, non_snake_case, clippy::all)]
@@ -350,6 +351,7 @@ pub fn expand_proxy(input: &DeriveInput) -> Result<TokenStream> {
                 proxy_for: ::core::option::Option::Some(#cm::meta),
                 parent: #c::PARENT,
                 managers: #managers,
+                default_manager: #default_manager,
                 ..#meta::ModelMeta::new(#app_label, #object_name, #model_name, #c::DB_TABLE, #c::FIELDS)
             };
 

@@ -1,7 +1,7 @@
 //! `#[model(managers = [manager(name = "published", class = PublishedManager)])]`:
 //! Django's custom managers. Each becomes an entry of `ModelMeta.managers` (which
 //! migrations read) and a `Book::published()` accessor returning the class's
-//! `get_queryset()`.
+//! `get_queryset()`; the first is the default manager (`ModelMeta.default_manager`).
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -25,6 +25,22 @@ pub fn meta_entries(opts: &ModelOpts, ident: &Ident) -> TokenStream {
         }
     });
     quote!(&[#(#entries),*])
+}
+
+/// The `default_manager` value of the model's `ModelMeta`: the first declared manager's
+/// `get_queryset()` as a dynamic queryset, or `None` for the implicit `objects`.
+pub fn default_manager(opts: &ModelOpts, ident: &Ident) -> TokenStream {
+    let Some(first) = opts.managers.first() else {
+        return quote!(::core::option::Option::None);
+    };
+    let k = &opts.krate;
+    let class = &first.class;
+    quote! {{
+        fn __nuages_default_manager() -> #k::query::DynQuerySet {
+            <#class as #k::models::manager::ManagerClass<#ident>>::get_queryset().into_dyn()
+        }
+        ::core::option::Option::Some(__nuages_default_manager as fn() -> #k::query::DynQuerySet)
+    }}
 }
 
 /// `impl Book { pub fn published() -> QuerySet<Book> }` for every declared manager.

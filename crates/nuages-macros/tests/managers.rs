@@ -100,3 +100,36 @@ fn migrations_record_managers_as_django_does() {
         Some("PublishedManager")
     );
 }
+
+/// A first manager that filters: the model's default manager (Django's
+/// `_default_manager`, which `dumpdata` reads).
+pub struct VisibleManager;
+impl ManagerClass<Poster> for VisibleManager {
+    fn get_queryset() -> QuerySet<Poster> {
+        QuerySet::new().filter(Q::lookup("visible", true))
+    }
+}
+
+#[derive(Debug, Clone, Default, Model)]
+#[model(app_label = "shelf", managers = [manager(name = "visible", class = VisibleManager)])]
+pub struct Poster {
+    pub id: i64,
+    pub visible: bool,
+}
+
+#[test]
+fn the_first_manager_is_the_default_manager() {
+    let sql = |meta: &'static nuages_db::ModelMeta| {
+        meta.default_manager_queryset()
+            .sql(Vendor::Sqlite)
+            .unwrap()
+            .unwrap()
+            .sql
+    };
+    assert!(sql(Poster::meta()).contains(r#"WHERE "shelf_poster"."visible""#));
+    // `books` (a plain manager) comes first on `Book`: every row.
+    assert!(!sql(Book::meta()).contains("WHERE"));
+    assert!(Book::meta().default_manager.is_some());
+    // No declared manager: the implicit `objects`.
+    assert!(NewestBook::meta().managers.is_empty() && NewestBook::meta().default_manager.is_none());
+}

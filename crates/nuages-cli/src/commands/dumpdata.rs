@@ -5,7 +5,7 @@ use std::io::Write;
 
 use clap::{Arg, ArgAction, ArgMatches};
 use nuages_db::serializers::dependencies::sort_dependencies;
-use nuages_db::serializers::python::dump_model;
+use nuages_db::serializers::python::{dump_model, dump_queryset};
 use nuages_db::serializers::{JsonSerializer, FORMATS};
 use nuages_db::{DbError, ModelMeta};
 
@@ -156,6 +156,13 @@ impl Command for DumpData {
                 .help("An app_label or app_label.ModelName to exclude (use multiple --exclude to exclude multiple apps/models)."),
         )
         .arg(
+            Arg::new("use_base_manager")
+                .short('a')
+                .long("all")
+                .action(ArgAction::SetTrue)
+                .help("Use Django's base manager to dump all models stored in the database, including those that would otherwise be filtered or modified by a custom manager."),
+        )
+        .arg(
             Arg::new("natural_foreign")
                 .long("natural-foreign")
                 .action(clap::ArgAction::SetTrue)
@@ -200,6 +207,8 @@ impl Command for DumpData {
             .filter(|s| !s.is_empty())
             .map(|s| s.split(',').map(str::to_owned).collect());
         let output = args.get_one::<String>("output");
+        let use_base_manager = args.get_flag("use_base_manager");
+        let queryset = |meta: &'static ModelMeta| dump_queryset(meta, use_base_manager, pks.as_deref());
         let natural = nuages_db::serializers::natural::NaturalOptions {
             foreign: args.get_flag("natural_foreign"),
             primary: args.get_flag("natural_primary"),
@@ -223,13 +232,11 @@ impl Command for DumpData {
             Some(_) if ctx.verbosity > 0 => {
                 let mut total = 0;
                 for meta in &models {
-                    let mut qs = nuages_db::query::DynQuerySet::new(meta).using(alias);
-                    if let Some(pks) = &pks {
-                        let list: Vec<nuages_db::Value> =
-                            pks.iter().map(|p| nuages_db::Value::Text(p.clone())).collect();
-                        qs = qs.filter(nuages_db::query::Q::lookup("pk__in", list));
-                    }
-                    total += qs.count().await.map_err(|e| unable(&e))?;
+                    total += queryset(meta)
+                        .using(alias)
+                        .count()
+                        .await
+                        .map_err(|e| unable(&e))?;
                 }
                 Some(Progress::for_command(ctx, "Dumping objects", Some(total)))
             }
@@ -246,7 +253,7 @@ impl Command for DumpData {
         for meta in models {
             let mut chunk = String::new();
             let mut n = 0;
-            dump_model(alias, meta, pks.as_deref(), natural, |obj| {
+            dump_model(alias, meta, &queryset(meta), natural, |obj| {
                 chunk.push_str(&ser.object(&obj));
                 n += 1;
                 Ok::<(), DbError>(())

@@ -509,6 +509,11 @@ pub struct ModelMeta {
     /// Managers declared with `#[model(managers = [...])]` (Django's `_meta.managers`);
     /// empty for the implicit `objects`.
     pub managers: &'static [crate::models::manager::ManagerMeta],
+    /// The `get_queryset()` of the default manager (the first of [`ModelMeta::managers`],
+    /// Django's `_meta.default_manager`), set by the derive when managers are declared;
+    /// `None` is the implicit `objects` over every row. Read it through
+    /// [`ModelMeta::default_manager_queryset`].
+    pub default_manager: Option<fn() -> crate::query::DynQuerySet>,
 }
 
 /// The link of a multi-table child to its parent (Django's `_meta.parents` entry).
@@ -580,6 +585,26 @@ impl ModelMeta {
             parent: None,
             proxy_for: None,
             managers: &[],
+            default_manager: None,
+        }
+    }
+
+    /// `Model._default_manager.all()`: the rows the default manager shows, which is what
+    /// Django's `dumpdata` serializes unless given `--all`. A custom first manager's
+    /// filter applies; without declared managers it is every row (Django's
+    /// `_base_manager`, which is `DynQuerySet::new(meta)`).
+    ///
+    /// ```
+    /// use nuages_db::{Field, FieldType, ModelMeta, Vendor};
+    /// static FIELDS: [Field; 1] = [Field::new("id", FieldType::BigAutoField).primary_key()];
+    /// static META: ModelMeta = ModelMeta::new("shop", "Book", "book", "shop_book", &FIELDS);
+    /// let sql = META.default_manager_queryset().sql(Vendor::Sqlite).unwrap().unwrap().sql;
+    /// assert!(!sql.contains("WHERE"));
+    /// ```
+    pub fn default_manager_queryset(&'static self) -> crate::query::DynQuerySet {
+        match self.default_manager {
+            Some(get_queryset) => get_queryset(),
+            None => crate::query::DynQuerySet::new(self),
         }
     }
 

@@ -109,13 +109,33 @@ fn key_of(v: &Value) -> String {
     format!("{v:?}")
 }
 
-/// Serialises every row of `meta` on `alias` ordered by primary key (`dumpdata`'s
-/// queryset), optionally only the given primary keys, calling `each` per object;
-/// `natural` asks for natural keys (see [`super::natural`]).
+/// `dumpdata`'s queryset of `meta`: the default manager's rows
+/// ([`ModelMeta::default_manager_queryset`]), or every row with `use_base_manager`
+/// (`dumpdata --all`), optionally only the given primary keys.
+pub fn dump_queryset(
+    meta: &'static ModelMeta,
+    use_base_manager: bool,
+    pks: Option<&[String]>,
+) -> DynQuerySet {
+    let mut qs = if use_base_manager {
+        DynQuerySet::new(meta)
+    } else {
+        meta.default_manager_queryset()
+    };
+    if let Some(pks) = pks {
+        let list: Vec<Value> = pks.iter().map(|p| Value::Text(p.clone())).collect();
+        qs = qs.filter(Q::lookup("pk__in", list));
+    }
+    qs
+}
+
+/// Serialises the rows of `queryset` (a [`dump_queryset`] of `meta`) on `alias` ordered
+/// by primary key, calling `each` per object; `natural` asks for natural keys (see
+/// [`super::natural`]).
 pub async fn dump_model(
     alias: &str,
     meta: &'static ModelMeta,
-    pks: Option<&[String]>,
+    queryset: &DynQuerySet,
     natural: super::natural::NaturalOptions,
     mut each: impl FnMut(Json) -> Result<()> + Send,
 ) -> Result<u64> {
@@ -125,11 +145,7 @@ pub async fn dump_model(
     let mut last: Option<Value> = None;
     let mut count = 0;
     loop {
-        let mut qs = DynQuerySet::new(meta).using(alias).order_by([pk.name]);
-        if let Some(pks) = pks {
-            let list: Vec<Value> = pks.iter().map(|p| Value::Text(p.clone())).collect();
-            qs = qs.filter(Q::lookup("pk__in", list));
-        }
+        let mut qs = queryset.clone().using(alias).order_by([pk.name]);
         if let Some(l) = &last {
             qs = qs.filter(Q::lookup("pk__gt", l.clone()));
         }

@@ -320,15 +320,10 @@ pub trait BaseListView: MultipleObjectMixin + TemplateResponseMixin + Sized {
     /// `as_view()`: GET (and HEAD) list; other methods are 405.
     #[allow(clippy::wrong_self_convention)] // Django's name; the view moves into the handler.
     fn as_view(self) -> ViewFunc {
-        let name = self.class_name().to_owned();
-        let view = Arc::new(self);
-        crate::views::View::new()
-            .get(move |request: HttpRequest| {
-                let view = view.clone();
-                async move { view.get(request).await }
-            })
-            .named(&name)
-            .as_view()
+        super::display_view(
+            self,
+            |view: Arc<Self>, request| async move { view.get(request).await },
+        )
     }
 }
 

@@ -20,8 +20,14 @@ pub mod list;
 pub use detail::{BaseDetailView, DetailView, SingleObjectMixin};
 pub use list::{BaseListView, ListView, MultipleObjectMixin};
 
+use std::future::Future;
+use std::sync::Arc;
+
 use indexmap::IndexMap;
 use nuages_template::{Engine, Value};
+
+use crate::handler::{ViewFunc, ViewResult};
+use crate::request::HttpRequest;
 
 /// Django's `ContextMixin`: `extra_context` added to every context.
 pub trait ContextMixin: Send + Sync + 'static {
@@ -58,6 +64,23 @@ pub trait TemplateResponseMixin: Send + Sync + 'static {
     fn template_name(&self) -> Option<&str> {
         None
     }
+}
+
+/// `as_view()` of a display view (`ListView`, `DetailView`): GET and HEAD run `get`,
+/// other methods are 405, as with Django's `View`. One instance serves every request;
+/// the view is named after its `class_name()`.
+pub(crate) fn display_view<V, F, Fut>(view: V, get: F) -> ViewFunc
+where
+    V: ContextMixin,
+    F: Fn(Arc<V>, HttpRequest) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ViewResult> + Send + 'static,
+{
+    let name = view.class_name().to_owned();
+    let view = Arc::new(view);
+    crate::views::View::new()
+        .get(move |request: HttpRequest| get(view.clone(), request))
+        .named(&name)
+        .as_view()
 }
 
 /// The template names of a model view: `template_name` first when set, then Django's
