@@ -116,6 +116,7 @@ pub trait FromValue: Sized {
     /// Converts a borrowed cell when that is cheaper than going through [`Value`];
     /// `None` means "use [`from_value`](FromValue::from_value)". When it gives
     /// `Some(x)`, `from_value(value.to_value())` must give `Ok(x)`.
+    #[inline]
     fn from_value_ref(value: ValueRef<'_>) -> Option<Self> {
         let _ = value;
         None
@@ -133,6 +134,7 @@ impl FromValue for Value {
         Ok(value)
     }
 
+    #[inline]
     fn from_value_ref(value: ValueRef<'_>) -> Option<Self> {
         Some(value.to_value())
     }
@@ -162,6 +164,7 @@ impl<T: FromValue> FromValue for Option<T> {
         }
     }
 
+    #[inline]
     fn from_value_ref(value: ValueRef<'_>) -> Option<Self> {
         match value {
             ValueRef::Null => Some(None),
@@ -194,7 +197,8 @@ macro_rules! int_value {
                 }
             }
 
-            fn from_value_ref(value: ValueRef<'_>) -> Option<Self> {
+            #[inline]
+    fn from_value_ref(value: ValueRef<'_>) -> Option<Self> {
                 match value {
                     ValueRef::Int(i) => <$t>::try_from(i).ok(),
                     _ => None,
@@ -226,6 +230,7 @@ impl FromValue for f64 {
         }
     }
 
+    #[inline]
     fn from_value_ref(value: ValueRef<'_>) -> Option<Self> {
         match value {
             ValueRef::Float(f) => Some(f),
@@ -254,6 +259,7 @@ impl FromValue for bool {
         }
     }
 
+    #[inline]
     fn from_value_ref(value: ValueRef<'_>) -> Option<Self> {
         match value {
             ValueRef::Int(i) => Some(i != 0),
@@ -281,6 +287,7 @@ impl FromValue for String {
         }
     }
 
+    #[inline]
     fn from_value_ref(value: ValueRef<'_>) -> Option<Self> {
         match value {
             ValueRef::Text(s) => Some(s.to_owned()),

@@ -250,8 +250,8 @@ impl RowChunks {
 /// A future of a backend call.
 pub(crate) type DbFuture<'a, T> = BoxFuture<'a, Result<T>>;
 
-/// One result row as the driver holds it, decoded a column at a time. Lets the ORM build
-/// model instances straight from the driver's row, without a `Vec<Value>` per row.
+/// One result row as a driver without a direct path holds it (MySQL, already decoded
+/// values), decoded a column at a time; reached through [`Cells::Other`].
 pub(crate) trait RowCells {
     /// Decodes column `i` (in select order), once per row and column: a driver may hand
     /// its cell over.
@@ -267,12 +267,73 @@ pub(crate) trait RowCells {
     }
 }
 
+/// One result row as the driver holds it, decoded a column at a time: lets the ORM build
+/// model instances straight from the driver's row, without a `Vec<Value>` per row.
+///
+/// An enum rather than a trait object: the model decoder reads every cell of every row
+/// through it, and a `match` on the driver makes SQLite's and PostgreSQL's cell reads
+/// static calls, inlined into that decoder (`docs/benchmarks.md`, session 5).
+pub(crate) enum Cells<'r> {
+    /// A row of the SQLite statement being stepped.
+    Sqlite(&'r sqlite::rusqlite::Row<'r>),
+    /// A received PostgreSQL row and its columns' decoders.
+    Postgres(&'r tokio_postgres::Row, &'r [postgres::Decoder]),
+    /// Any other source (MySQL's rows, decoded values).
+    Other(&'r mut (dyn RowCells + 'r)),
+}
+
+impl Cells<'_> {
+    /// The same row for a shorter borrow (a model's decoder takes its cells by value;
+    /// the annotations are read after it).
+    #[inline]
+    pub(crate) fn reborrow(&mut self) -> Cells<'_> {
+        match self {
+            Cells::Sqlite(row) => Cells::Sqlite(row),
+            Cells::Postgres(row, decoders) => Cells::Postgres(row, decoders),
+            Cells::Other(cells) => Cells::Other(&mut **cells),
+        }
+    }
+
+    /// Decodes column `i` (in select order), once per row and column: a driver may hand
+    /// its cell over.
+    #[inline]
+    pub(crate) fn take(&mut self, i: usize) -> Result<Value> {
+        match self {
+            Cells::Sqlite(row) => sqlite::take(row, i),
+            Cells::Postgres(row, decoders) => postgres::take(row, decoders, i),
+            Cells::Other(cells) => cells.take(i),
+        }
+    }
+
+    /// The number of columns of the row.
+    #[inline]
+    pub(crate) fn column_count(&self) -> usize {
+        match self {
+            Cells::Sqlite(row) => row.as_ref().column_count(),
+            Cells::Postgres(row, _) => row.len(),
+            Cells::Other(cells) => cells.column_count(),
+        }
+    }
+
+    /// Column `i` borrowed from the driver's row, when the driver holds it in one of
+    /// [`ValueRef`]'s forms (the value [`Cells::take`] would give is then
+    /// `ValueRef::to_value`); `None` sends the caller to `take`.
+    #[inline(always)]
+    pub(crate) fn peek(&mut self, i: usize) -> Result<Option<ValueRef<'_>>> {
+        match self {
+            Cells::Sqlite(row) => sqlite::peek(row, i),
+            Cells::Postgres(row, decoders) => postgres::peek(row, decoders, i),
+            Cells::Other(cells) => cells.peek(i),
+        }
+    }
+}
+
 /// Receives every row of a result where the driver produces it (on SQLite, on the
 /// connection's own thread), then is handed back to the caller, who downcasts it
 /// ([`RowSink::into_any`]) to collect what it built.
 pub(crate) trait RowSink: Send + 'static {
     /// Consumes one row.
-    fn row(&mut self, cells: &mut dyn RowCells) -> Result<()>;
+    fn row(&mut self, cells: Cells<'_>) -> Result<()>;
     /// The sink as `Any`, to get its concrete type back.
     fn into_any(self: Box<Self>) -> Box<dyn Any + Send>;
 }
@@ -293,7 +354,7 @@ impl RowCells for ValueCells {
 /// Feeds fetched rows to a sink (the fallback of [`Backend::fetch_into`]).
 pub(crate) fn feed(rows: Vec<Row>, mut sink: Box<dyn RowSink>) -> Result<Box<dyn RowSink>> {
     for row in rows {
-        sink.row(&mut ValueCells(row.into_values()))?;
+        sink.row(Cells::Other(&mut ValueCells(row.into_values())))?;
     }
     Ok(sink)
 }

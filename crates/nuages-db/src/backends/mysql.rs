@@ -17,7 +17,7 @@ use mysql_async::prelude::Queryable;
 use mysql_async::{Column, Conn, Opts, OptsBuilder, Params, Pool, PoolConstraints, PoolOpts};
 use rust_decimal::Decimal;
 
-use super::{Backend, DbFuture, DedicatedConnection, ExecResult, Row, RowCells, RowChunks, RowSink};
+use super::{Backend, Cells, DbFuture, DedicatedConnection, ExecResult, Row, RowCells, RowChunks, RowSink};
 use crate::error::{DbError, Result};
 use crate::value::Value;
 
@@ -322,7 +322,7 @@ async fn fetch_into_on(
     mut sink: Box<dyn RowSink>,
 ) -> Result<Box<dyn RowSink>> {
     rows_on(conn, sql, values, |cols, row| {
-        sink.row(&mut MyCells { cols, row })
+        sink.row(Cells::Other(&mut MyCells { cols, row }))
     })
     .await?;
     Ok(sink)

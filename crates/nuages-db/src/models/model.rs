@@ -1,7 +1,7 @@
 //! The [`Model`] trait that `#[derive(Model)]` implements, and [`ForeignKey`], the typed
 //! handle a relation field holds.
 
-use crate::backends::RowCells;
+use crate::backends::Cells;
 use crate::error::Result;
 
 use crate::models::meta::{Field, FieldType, ModelMeta};
@@ -21,7 +21,7 @@ pub struct ModelRow<'a> {
 enum Source<'a> {
     Values(std::vec::IntoIter<Option<Value>>),
     Cells {
-        cells: &'a mut dyn RowCells,
+        cells: Cells<'a>,
         plan: &'a [FieldPlan],
         next: usize,
     },
@@ -48,7 +48,7 @@ impl<'a> ModelRow<'a> {
     }
 
     /// A row read from the driver's row through a per-query plan.
-    pub(crate) fn cells(cells: &'a mut dyn RowCells, plan: &'a [FieldPlan]) -> ModelRow<'a> {
+    pub(crate) fn cells(cells: Cells<'a>, plan: &'a [FieldPlan]) -> ModelRow<'a> {
         ModelRow {
             source: Source::Cells { cells, plan, next: 0 },
         }
@@ -56,6 +56,7 @@ impl<'a> ModelRow<'a> {
 
     /// The next field's value, decoded; the type's `Default` when deferred.
     #[allow(clippy::should_implement_trait)]
+    #[inline]
     pub fn next<T: FromValue + Default>(&mut self) -> Result<T> {
         match &mut self.source {
             Source::Values(values) => match values.next().flatten() {
@@ -67,28 +68,35 @@ impl<'a> ModelRow<'a> {
                     return Ok(T::default());
                 };
                 *next += 1;
-                match p.column {
-                    Some(i) => {
-                        if p.unchanged != crate::query::convert::Unchanged::NONE {
-                            if let Some(cell) = cells.peek(i)? {
-                                if p.unchanged.admits(&cell) {
-                                    if let Some(v) = T::from_value_ref(cell) {
-                                        return Ok(v);
-                                    }
-                                }
+                let Some(i) = p.column else {
+                    return Ok(T::default());
+                };
+                // The common case: the driver's cell is the field's value as it is.
+                if p.unchanged != crate::query::convert::Unchanged::NONE {
+                    if let Some(cell) = cells.peek(i)? {
+                        if p.unchanged.admits(&cell) {
+                            if let Some(v) = T::from_value_ref(cell) {
+                                return Ok(v);
                             }
                         }
-                        let v = cells.take(i)?;
-                        let v = crate::query::convert_value(v, p.output, p.field);
-                        match p.field.and_then(|f| f.custom) {
-                            Some(c) => T::from_value(c.from_db(v)?),
-                            None => T::from_value(v),
-                        }
                     }
-                    None => Ok(T::default()),
                 }
+                converted(cells, i, p)
             }
         }
+    }
+}
+
+/// Column `i` decoded, converted to the field's type and through a custom field's
+/// `from_db_value` (kept out of line: [`ModelRow::next`] is inlined into every model's
+/// decoder, and most cells never get here).
+#[inline(never)]
+fn converted<T: FromValue>(cells: &mut Cells<'_>, i: usize, p: &FieldPlan) -> Result<T> {
+    let v = cells.take(i)?;
+    let v = crate::query::convert_value(v, p.output, p.field);
+    match p.field.and_then(|f| f.custom) {
+        Some(c) => T::from_value(c.from_db(v)?),
+        None => T::from_value(v),
     }
 }
 

@@ -155,6 +155,7 @@ impl Unchanged {
     }
 
     /// Whether `cell` passes unchanged.
+    #[inline]
     pub(crate) fn admits(self, cell: &ValueRef<'_>) -> bool {
         let bit = match cell {
             ValueRef::Null => Self::NULL,

@@ -10,7 +10,7 @@
 
 use std::sync::Arc;
 
-use crate::backends::{Row, RowCells, RowSink};
+use crate::backends::{Cells, Row, RowSink};
 use crate::error::{DbError, Result};
 use crate::models::custom::CustomField;
 use crate::models::model::{FieldPlan, Model, ModelRow};
@@ -97,7 +97,7 @@ impl RowPlan {
     }
 
     /// Builds the row of one driver row.
-    pub(crate) fn row(&self, cells: &mut dyn RowCells) -> Result<Row> {
+    pub(crate) fn row(&self, mut cells: Cells<'_>) -> Result<Row> {
         let available = cells.column_count();
         let mut values: Vec<Value> = Vec::with_capacity(self.sources.len());
         for source in &self.sources {
@@ -120,7 +120,7 @@ pub(crate) struct RowsSink {
 }
 
 impl RowSink for RowsSink {
-    fn row(&mut self, cells: &mut dyn RowCells) -> Result<()> {
+    fn row(&mut self, cells: Cells<'_>) -> Result<()> {
         let row = self.plan.row(cells)?;
         self.out.push(row);
         Ok(())
@@ -201,8 +201,8 @@ impl<M: Model> InstanceSink<M> {
 }
 
 impl<M: Model> RowSink for InstanceSink<M> {
-    fn row(&mut self, cells: &mut dyn RowCells) -> Result<()> {
-        let mut obj = M::from_db(ModelRow::cells(cells, &self.plan.fields))?;
+    fn row(&mut self, mut cells: Cells<'_>) -> Result<()> {
+        let mut obj = M::from_db(ModelRow::cells(cells.reborrow(), &self.plan.fields))?;
         if let Some(state) = obj.state_mut() {
             let available = cells.column_count();
             for a in self.plan.annotations.iter().filter(|a| a.column < available) {

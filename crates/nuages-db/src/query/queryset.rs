@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use crate::backends::{Row, ValueCells, Vendor};
+use crate::backends::{Cells, Row, ValueCells, Vendor};
 use crate::connection;
 use crate::error::{DbError, Result};
 use crate::models::meta::ModelMeta;
@@ -582,7 +582,7 @@ impl DynQuerySet {
             }
         })
         .flatten();
-        Ok(stream.map(move |r| r.and_then(|row| plan.row(&mut ValueCells(row.into_values())))))
+        Ok(stream.map(move |r| r.and_then(|row| plan.row(Cells::Other(&mut ValueCells(row.into_values()))))))
     }
 
     /// `count()`.

@@ -24,8 +24,9 @@ use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{NoTls, Statement};
 
-use self::types::{decode, Decoder, PgParam};
-use super::{is_ddl, Backend, DbFuture, DedicatedConnection, ExecResult, Row, RowCells, RowChunks, RowSink};
+pub(crate) use self::types::Decoder;
+use self::types::{decode, PgParam};
+use super::{is_ddl, Backend, Cells, DbFuture, DedicatedConnection, ExecResult, Row, RowChunks, RowSink};
 use crate::error::{DbError, Result};
 use crate::value::Value;
 
@@ -361,34 +362,30 @@ async fn drain(
     let mut rows = std::pin::pin!(rows);
     while let Some(row) = rows.next().await {
         let row = row.map_err(map_err)?;
-        sink.row(&mut PgCells { row: &row, decoders })?;
+        sink.row(Cells::Postgres(&row, decoders))?;
     }
     Ok(sink)
 }
 
-/// A received row and its columns' decoders.
-struct PgCells<'r> {
-    row: &'r tokio_postgres::Row,
-    decoders: &'r [Decoder],
+/// Decodes column `i` of a received row ([`Cells::take`]).
+#[inline]
+pub(super) fn take(row: &tokio_postgres::Row, decoders: &[Decoder], i: usize) -> Result<Value> {
+    match decoders.get(i) {
+        Some(d) => decode(row, i, *d).map_err(map_err),
+        None => Ok(Value::Null),
+    }
 }
 
-impl RowCells for PgCells<'_> {
-    fn take(&mut self, i: usize) -> Result<Value> {
-        match self.decoders.get(i) {
-            Some(d) => decode(self.row, i, *d).map_err(map_err),
-            None => Ok(Value::Null),
-        }
-    }
-
-    fn column_count(&self) -> usize {
-        self.row.len()
-    }
-
-    fn peek(&mut self, i: usize) -> Result<Option<crate::value::ValueRef<'_>>> {
-        match self.decoders.get(i) {
-            Some(d) => types::peek(self.row, i, *d).map_err(map_err),
-            None => Ok(None),
-        }
+/// Column `i` of a received row, borrowed ([`Cells::peek`]).
+#[inline]
+pub(super) fn peek<'r>(
+    row: &'r tokio_postgres::Row,
+    decoders: &[Decoder],
+    i: usize,
+) -> Result<Option<crate::value::ValueRef<'r>>> {
+    match decoders.get(i) {
+        Some(d) => types::peek(row, i, *d).map_err(map_err),
+        None => Ok(None),
     }
 }
 

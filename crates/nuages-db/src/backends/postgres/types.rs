@@ -248,7 +248,7 @@ fn encode_text(s: &str, v: &Value, ty: &Type, out: &mut BytesMut) -> Result<IsNu
 
 /// How to read one result column.
 #[derive(Debug, Clone, Copy)]
-pub(super) enum Decoder {
+pub(crate) enum Decoder {
     Bool,
     Int2,
     Int4,

@@ -30,7 +30,7 @@ use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
 pub use rusqlite;
 
 use super::{
-    format_datetime, format_time, is_ddl, Backend, DbFuture, DedicatedConnection, ExecResult, Row, RowCells,
+    format_datetime, format_time, is_ddl, Backend, Cells, DbFuture, DedicatedConnection, ExecResult, Row,
     RowChunks, RowSink,
 };
 use crate::error::{DbError, Result};
@@ -359,28 +359,23 @@ fn fetch_on(
     Ok(())
 }
 
-/// A row of the statement being stepped.
-struct SqliteCells<'r, 's>(&'r rusqlite::Row<'s>);
+/// Decodes column `i` of a row of the statement being stepped ([`Cells::take`]).
+#[inline]
+pub(super) fn take(row: &rusqlite::Row<'_>, i: usize) -> Result<Value> {
+    Ok(decode(row.get_ref(i).map_err(map_err)?))
+}
 
-impl RowCells for SqliteCells<'_, '_> {
-    fn take(&mut self, i: usize) -> Result<Value> {
-        Ok(decode(self.0.get_ref(i).map_err(map_err)?))
-    }
-
-    fn column_count(&self) -> usize {
-        self.0.as_ref().column_count()
-    }
-
-    fn peek(&mut self, i: usize) -> Result<Option<crate::value::ValueRef<'_>>> {
-        use crate::value::ValueRef as V;
-        Ok(match self.0.get_ref(i).map_err(map_err)? {
-            ValueRef::Null => Some(V::Null),
-            ValueRef::Integer(n) => Some(V::Int(n)),
-            ValueRef::Real(f) => Some(V::Float(f)),
-            ValueRef::Text(t) => std::str::from_utf8(t).ok().map(V::Text),
-            ValueRef::Blob(_) => None,
-        })
-    }
+/// Column `i` of a row of the statement being stepped, borrowed ([`Cells::peek`]).
+#[inline(always)]
+pub(super) fn peek<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> Result<Option<crate::value::ValueRef<'r>>> {
+    use crate::value::ValueRef as V;
+    Ok(match row.get_ref(i).map_err(map_err)? {
+        ValueRef::Null => Some(V::Null),
+        ValueRef::Integer(n) => Some(V::Int(n)),
+        ValueRef::Real(f) => Some(V::Float(f)),
+        ValueRef::Text(t) => std::str::from_utf8(t).ok().map(V::Text),
+        ValueRef::Blob(_) => None,
+    })
 }
 
 /// Steps the statement on the connection's thread, handing each row to the sink.
@@ -394,7 +389,7 @@ fn fetch_sink(
     bind(&mut stmt, params)?;
     let mut rows = stmt.raw_query();
     while let Some(row) = rows.next().map_err(map_err)? {
-        sink.row(&mut SqliteCells(row))?;
+        sink.row(Cells::Sqlite(row))?;
     }
     Ok(sink)
 }

@@ -1,0 +1,203 @@
+//! The fetches of `benches/driver.rs` without criterion, for counting instructions
+//! with callgrind (stable while other processes load the machine, unlike wall-clock
+//! time): fills the table, then runs one case `N` times inside `measure`, which is what
+//! callgrind is told to count.
+//!
+//! ```sh
+//! cargo bench -p nuages-db --bench fetch_ir --no-run
+//! valgrind --tool=callgrind --toggle-collect='fetch_ir::measure*' \
+//!     target/release/deps/fetch_ir-* sqlite queryset 20
+//! ```
+//!
+//! Backend `sqlite` or `postgresql` (with `NUAGES_TEST_POSTGRES_URL` set), case `bare`,
+//! `queryset` (`QuerySet::fetch`) or `rows` (`connection::fetch`). The instructions per
+//! row are callgrind's total divided by `N` x 10,000; the first iteration (preparing the
+//! statement, compiling the query) is left out of the count by a warm-up call.
+
+mod support;
+
+use nuages_db::backends::sqlite::rusqlite;
+use nuages_db::models::manager::Manager;
+use nuages_db::{connection, FromValue, Value};
+use support::{check, Item, ROWS};
+use tokio::runtime::Runtime;
+
+const SELECT: &str = "SELECT id, name, score, note FROM bench_rows ORDER BY id";
+
+fn from_values(values: Vec<Value>) -> Item {
+    let mut it = values.into_iter();
+    let mut next = || it.next().unwrap_or_default();
+    Item {
+        id: i64::from_value(next()).unwrap(),
+        name: String::from_value(next()).unwrap(),
+        score: f64::from_value(next()).unwrap(),
+        note: Option::<String>::from_value(next()).unwrap(),
+    }
+}
+
+async fn fill(alias: &str, placeholders: &str) {
+    connection::execute_script(alias, "DROP TABLE IF EXISTS bench_rows")
+        .await
+        .unwrap();
+    connection::execute_script(
+        alias,
+        "CREATE TABLE bench_rows (id integer PRIMARY KEY, name varchar(100) NOT NULL, score double precision NOT NULL, note text)",
+    )
+    .await
+    .unwrap();
+    let sql = format!("INSERT INTO bench_rows (id, name, score, note) VALUES ({placeholders})");
+    nuages_db::transaction::atomic_using(alias, || async {
+        for i in 1..=ROWS {
+            let note = if i % 3 == 0 {
+                Value::Null
+            } else {
+                Value::Text(format!("note {i}"))
+            };
+            connection::execute(
+                alias,
+                &sql,
+                &[
+                    Value::Int(i),
+                    Value::Text(format!("row number {i}")),
+                    Value::Float(i as f64 / 7.0),
+                    note,
+                ],
+            )
+            .await?;
+        }
+        Ok::<_, nuages_db::DbError>(())
+    })
+    .await
+    .unwrap();
+}
+
+/// One fetch of the case.
+enum Case {
+    SqliteBare(rusqlite::Connection),
+    PgBare(tokio_postgres::Client, tokio_postgres::Statement),
+    QuerySet(&'static str),
+    Rows(&'static str),
+}
+
+impl Case {
+    fn run(&self, rt: &Runtime) {
+        match self {
+            Case::SqliteBare(conn) => {
+                let mut stmt = conn.prepare_cached(SELECT).unwrap();
+                let items: Vec<Item> = stmt
+                    .query_map([], |r| {
+                        Ok(Item {
+                            id: r.get(0)?,
+                            name: r.get(1)?,
+                            score: r.get(2)?,
+                            note: r.get(3)?,
+                        })
+                    })
+                    .unwrap()
+                    .collect::<Result<_, _>>()
+                    .unwrap();
+                check(&items);
+            }
+            Case::PgBare(client, stmt) => rt.block_on(async {
+                let rows = client.query(stmt, &[]).await.unwrap();
+                let items: Vec<Item> = rows
+                    .iter()
+                    .map(|r| Item {
+                        id: r.get::<_, i32>(0).into(),
+                        name: r.get(1),
+                        score: r.get(2),
+                        note: r.get(3),
+                    })
+                    .collect();
+                check(&items);
+            }),
+            Case::QuerySet(alias) => rt.block_on(async {
+                let items = Item::objects()
+                    .using(alias)
+                    .order_by(["id"])
+                    .fetch()
+                    .await
+                    .unwrap();
+                check(&items);
+            }),
+            Case::Rows(alias) => rt.block_on(async {
+                let rows = connection::fetch(alias, SELECT, &[]).await.unwrap();
+                let items: Vec<Item> = rows.into_iter().map(|r| from_values(r.into_values())).collect();
+                check(&items);
+            }),
+        }
+    }
+}
+
+/// What callgrind counts (`--toggle-collect='fetch_ir::measure*'`).
+#[inline(never)]
+fn measure(case: &Case, rt: &Runtime, n: usize) {
+    for _ in 0..n {
+        case.run(rt);
+    }
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; the rest are ours.
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let backend = args.first().map_or("sqlite", String::as_str);
+    let case = args.get(1).map_or("queryset", String::as_str);
+    let n: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(10);
+    let rt = Runtime::new().unwrap();
+    let path = std::env::temp_dir().join(format!("nuages_fetch_ir_{}.sqlite3", std::process::id()));
+    let alias = match backend {
+        "sqlite" => {
+            let _ = std::fs::remove_file(&path);
+            let settings = nuages_core::DatabaseSettings {
+                url: format!("sqlite://{}", path.display()),
+                ..Default::default()
+            };
+            connection::register("bench_sqlite", &settings).unwrap();
+            rt.block_on(fill("bench_sqlite", "?, ?, ?, ?"));
+            "bench_sqlite"
+        }
+        "postgresql" => {
+            let url = std::env::var("NUAGES_TEST_POSTGRES_URL").expect("NUAGES_TEST_POSTGRES_URL is not set");
+            let settings = nuages_core::DatabaseSettings {
+                url,
+                ..Default::default()
+            };
+            connection::register("bench_pg", &settings).unwrap();
+            rt.block_on(fill("bench_pg", "$1, $2, $3, $4"));
+            "bench_pg"
+        }
+        other => panic!("unknown backend {other}"),
+    };
+    let case = match (backend, case) {
+        ("sqlite", "bare") => Case::SqliteBare(rusqlite::Connection::open(&path).unwrap()),
+        ("postgresql", "bare") => {
+            let url = std::env::var("NUAGES_TEST_POSTGRES_URL").unwrap_or_default();
+            let (client, stmt) = rt.block_on(async {
+                let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                    .await
+                    .unwrap();
+                tokio::spawn(conn);
+                let stmt = client.prepare(SELECT).await.unwrap();
+                (client, stmt)
+            });
+            Case::PgBare(client, stmt)
+        }
+        (_, "queryset") => Case::QuerySet(alias),
+        (_, "rows") => Case::Rows(alias),
+        (_, other) => panic!("unknown case {other}"),
+    };
+    case.run(&rt);
+    measure(&case, &rt, n);
+    if backend == "postgresql" {
+        rt.block_on(connection::execute_script(
+            alias,
+            "DROP TABLE IF EXISTS bench_rows",
+        ))
+        .unwrap();
+    }
+    connection::unregister(alias);
+    let _ = std::fs::remove_file(&path);
+}
