@@ -17,59 +17,10 @@
 mod support;
 
 use nuages_db::backends::sqlite::rusqlite;
+use nuages_db::connection;
 use nuages_db::models::manager::Manager;
-use nuages_db::{connection, FromValue, Value};
-use support::{check, Item, ROWS};
+use support::{check, fill, from_values, Item, SELECT};
 use tokio::runtime::Runtime;
-
-const SELECT: &str = "SELECT id, name, score, note FROM bench_rows ORDER BY id";
-
-fn from_values(values: Vec<Value>) -> Item {
-    let mut it = values.into_iter();
-    let mut next = || it.next().unwrap_or_default();
-    Item {
-        id: i64::from_value(next()).unwrap(),
-        name: String::from_value(next()).unwrap(),
-        score: f64::from_value(next()).unwrap(),
-        note: Option::<String>::from_value(next()).unwrap(),
-    }
-}
-
-async fn fill(alias: &str, placeholders: &str) {
-    connection::execute_script(alias, "DROP TABLE IF EXISTS bench_rows")
-        .await
-        .unwrap();
-    connection::execute_script(
-        alias,
-        "CREATE TABLE bench_rows (id integer PRIMARY KEY, name varchar(100) NOT NULL, score double precision NOT NULL, note text)",
-    )
-    .await
-    .unwrap();
-    let sql = format!("INSERT INTO bench_rows (id, name, score, note) VALUES ({placeholders})");
-    nuages_db::transaction::atomic_using(alias, || async {
-        for i in 1..=ROWS {
-            let note = if i % 3 == 0 {
-                Value::Null
-            } else {
-                Value::Text(format!("note {i}"))
-            };
-            connection::execute(
-                alias,
-                &sql,
-                &[
-                    Value::Int(i),
-                    Value::Text(format!("row number {i}")),
-                    Value::Float(i as f64 / 7.0),
-                    note,
-                ],
-            )
-            .await?;
-        }
-        Ok::<_, nuages_db::DbError>(())
-    })
-    .await
-    .unwrap();
-}
 
 /// One fetch of the case.
 enum Case {

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use nuages_db::models::model::ModelRow;
-use nuages_db::{DbError, Field, FieldType, FromValue, Model, ModelMeta, Value};
+use nuages_db::{connection, DbError, Field, FieldType, FromValue, Model, ModelMeta, Value};
 
 pub const ROWS: i64 = 10_000;
 
@@ -76,4 +76,56 @@ pub fn check(items: &[Item]) {
     assert!(
         items[9].id == 10 && !items[9].name.is_empty() && items[9].score > 0.0 && items[9].note.is_some()
     );
+}
+
+/// The query both fetch benchmarks run, bare and through `connection::fetch`.
+pub const SELECT: &str = "SELECT id, name, score, note FROM bench_rows ORDER BY id";
+
+/// A row of values into an `Item`, as a hand-written raw-SQL caller would.
+pub fn from_values(values: Vec<Value>) -> Item {
+    let mut it = values.into_iter();
+    let mut next = || it.next().unwrap_or_default();
+    Item {
+        id: i64::from_value(next()).unwrap(),
+        name: String::from_value(next()).unwrap(),
+        score: f64::from_value(next()).unwrap(),
+        note: Option::<String>::from_value(next()).unwrap(),
+    }
+}
+
+/// Recreates `bench_rows` with `ROWS` rows; `placeholders` in the backend's style.
+pub async fn fill(alias: &str, placeholders: &str) {
+    connection::execute_script(alias, "DROP TABLE IF EXISTS bench_rows")
+        .await
+        .unwrap();
+    connection::execute_script(
+        alias,
+        "CREATE TABLE bench_rows (id integer PRIMARY KEY, name varchar(100) NOT NULL, score double precision NOT NULL, note text)",
+    )
+    .await
+    .unwrap();
+    let sql = format!("INSERT INTO bench_rows (id, name, score, note) VALUES ({placeholders})");
+    nuages_db::transaction::atomic_using(alias, || async {
+        for i in 1..=ROWS {
+            let note = if i % 3 == 0 {
+                Value::Null
+            } else {
+                Value::Text(format!("note {i}"))
+            };
+            connection::execute(
+                alias,
+                &sql,
+                &[
+                    Value::Int(i),
+                    Value::Text(format!("row number {i}")),
+                    Value::Float(i as f64 / 7.0),
+                    note,
+                ],
+            )
+            .await?;
+        }
+        Ok::<_, nuages_db::DbError>(())
+    })
+    .await
+    .unwrap();
 }
