@@ -12,7 +12,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use nuages_db::backends::sqlite::rusqlite;
 use nuages_db::connection;
 use nuages_db::models::manager::Manager;
-use support::{check, fill, from_values, Item, SELECT};
+use support::{bare_sqlite, check, fill, from_values, item_from_pg, Item, SELECT};
 use tokio::runtime::Runtime;
 
 fn sqlite(c: &mut Criterion, rt: &Runtime) {
@@ -30,20 +30,7 @@ fn sqlite(c: &mut Criterion, rt: &Runtime) {
     group.sample_size(20);
     group.bench_function("bare rusqlite", |b| {
         b.iter(|| {
-            let mut stmt = conn.prepare_cached(SELECT).unwrap();
-            let items: Vec<Item> = stmt
-                .query_map([], |r| {
-                    Ok(Item {
-                        id: r.get(0)?,
-                        name: r.get(1)?,
-                        score: r.get(2)?,
-                        note: r.get(3)?,
-                    })
-                })
-                .unwrap()
-                .collect::<Result<_, _>>()
-                .unwrap();
-            check(&items);
+            check(&bare_sqlite(&conn));
         })
     });
     group.bench_function("QuerySet::fetch", |b| {
@@ -88,15 +75,7 @@ fn postgres(c: &mut Criterion, rt: &Runtime, url: &str) {
     group.bench_function("bare tokio-postgres", |b| {
         b.to_async(rt).iter(|| async {
             let rows = client.query(&stmt, &[]).await.unwrap();
-            let items: Vec<Item> = rows
-                .iter()
-                .map(|r| Item {
-                    id: r.get::<_, i32>(0).into(),
-                    name: r.get(1),
-                    score: r.get(2),
-                    note: r.get(3),
-                })
-                .collect();
+            let items: Vec<Item> = rows.iter().map(item_from_pg).collect();
             check(&items);
         })
     });

@@ -19,7 +19,7 @@ mod support;
 use nuages_db::backends::sqlite::rusqlite;
 use nuages_db::connection;
 use nuages_db::models::manager::Manager;
-use support::{check, fill, from_values, Item, SELECT};
+use support::{bare_sqlite, check, fill, from_values, item_from_pg, Item, SELECT};
 use tokio::runtime::Runtime;
 
 /// One fetch of the case.
@@ -34,32 +34,11 @@ impl Case {
     fn run(&self, rt: &Runtime) {
         match self {
             Case::SqliteBare(conn) => {
-                let mut stmt = conn.prepare_cached(SELECT).unwrap();
-                let items: Vec<Item> = stmt
-                    .query_map([], |r| {
-                        Ok(Item {
-                            id: r.get(0)?,
-                            name: r.get(1)?,
-                            score: r.get(2)?,
-                            note: r.get(3)?,
-                        })
-                    })
-                    .unwrap()
-                    .collect::<Result<_, _>>()
-                    .unwrap();
-                check(&items);
+                check(&bare_sqlite(conn));
             }
             Case::PgBare(client, stmt) => rt.block_on(async {
                 let rows = client.query(stmt, &[]).await.unwrap();
-                let items: Vec<Item> = rows
-                    .iter()
-                    .map(|r| Item {
-                        id: r.get::<_, i32>(0).into(),
-                        name: r.get(1),
-                        score: r.get(2),
-                        note: r.get(3),
-                    })
-                    .collect();
+                let items: Vec<Item> = rows.iter().map(item_from_pg).collect();
                 check(&items);
             }),
             Case::QuerySet(alias) => rt.block_on(async {

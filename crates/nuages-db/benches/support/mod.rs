@@ -2,6 +2,7 @@
 //! text), implemented by hand as `#[derive(Model)]` would.
 #![allow(dead_code)]
 
+use nuages_db::backends::sqlite::rusqlite;
 use nuages_db::models::model::ModelRow;
 use nuages_db::{connection, DbError, Field, FieldType, FromValue, Model, ModelMeta, Value};
 
@@ -128,4 +129,30 @@ pub async fn fill(alias: &str, placeholders: &str) {
     })
     .await
     .unwrap();
+}
+
+/// The bare-driver baseline on SQLite: `rusqlite`'s `query_map` straight into `Item`.
+pub fn bare_sqlite(conn: &rusqlite::Connection) -> Vec<Item> {
+    let mut stmt = conn.prepare_cached(SELECT).unwrap();
+    stmt.query_map([], |r| {
+        Ok(Item {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            score: r.get(2)?,
+            note: r.get(3)?,
+        })
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+/// The bare-driver baseline on PostgreSQL: one `tokio-postgres` row into an `Item`.
+pub fn item_from_pg(r: &tokio_postgres::Row) -> Item {
+    Item {
+        id: r.get::<_, i32>(0).into(),
+        name: r.get(1),
+        score: r.get(2),
+        note: r.get(3),
+    }
 }
