@@ -208,6 +208,13 @@ pub(crate) fn backend(alias: &str) -> Result<Arc<dyn Backend>> {
     with_entry(alias, |e| e.backend.clone())
 }
 
+/// Whether a statement can run on `alias` while a stream of its rows is open: always
+/// inside a transaction (the stream's remaining rows are read first), and outside one
+/// unless the stream holds the alias's only connection (an in-memory SQLite database).
+pub(crate) fn queries_while_streaming(alias: &str) -> Result<bool> {
+    Ok(transaction::current(alias).is_some() || with_entry(alias, |e| e.backend.queries_while_streaming())?)
+}
+
 /// The vendor of an alias (Django's `connections[alias].vendor`).
 pub fn vendor(alias: &str) -> Result<Vendor> {
     with_entry(alias, |e| e.vendor)

@@ -737,6 +737,32 @@ fn select_related_of_a_child_from_its_parent_reuses_the_parent_columns() {
     );
 }
 
+#[test]
+fn select_for_update_of_names_parent_links() {
+    // Django lists a multi-table parent by its parent link, breadth first, and locks the
+    // parent's table: `of=("self", "book_ptr", "book_ptr__publication_ptr")`.
+    let of = |names: &[&str]| match EBook::objects()
+        .select_for_update(false, false, names, false)
+        .as_dyn()
+        .sql(Vendor::Postgres)
+    {
+        Ok(c) => c.unwrap().sql,
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        of(&["self", "book_ptr", "book_ptr__publication_ptr"])
+            .ends_with(r#" FOR UPDATE OF "inh_ebook", "inh_book", "inh_publication""#),
+        "{}",
+        of(&["self", "book_ptr", "book_ptr__publication_ptr"])
+    );
+    assert_eq!(
+        of(&["publication_ptr"]),
+        "Invalid field name(s) given in select_for_update(of=(...)): publication_ptr. Only \
+         relational fields followed in the query are allowed. Choices are: self, book_ptr, \
+         book_ptr__publication_ptr."
+    );
+}
+
 #[tokio::test]
 async fn select_related_children_and_annotated_instances_load_in_one_query() {
     use nuages_db::capture::assert_num_queries;

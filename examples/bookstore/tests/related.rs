@@ -454,6 +454,55 @@ async fn prefetch_related_runs_one_query_per_level() {
 }
 
 #[tokio::test]
+async fn iterator_loads_related_objects_chunk_by_chunk() {
+    use futures::TryStreamExt;
+    for db in testing::databases().await.unwrap() {
+        let alias = db.alias.as_str();
+        let _d = setup(alias).await;
+        // select_related: the one streamed query loads every object's author.
+        let books = Book::objects()
+            .using(alias)
+            .select_related(["author"])
+            .order_by(["title"]);
+        let books: Vec<Book> = assert_num_queries(1, async { books.iterator(2)?.try_collect().await })
+            .await
+            .unwrap();
+        let seen: Vec<(&str, &str)> = books
+            .iter()
+            .map(|b| (b.title.as_str(), b.author.loaded().unwrap().name.as_str()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("Dune", "Frank"),
+                ("Dune Messiah", "Frank"),
+                ("Earthsea", "Ursula")
+            ],
+            "{alias}"
+        );
+        // prefetch_related: one more query per chunk (Django 5's iterator(chunk_size)).
+        let authors = || {
+            Author::objects()
+                .using(alias)
+                .order_by(["name"])
+                .prefetch_related(["books"])
+        };
+        for (chunk_size, queries) in [(1, 3), (2, 2), (100, 2)] {
+            let authors: Vec<Author> = assert_num_queries(queries, async {
+                authors().iterator(chunk_size)?.try_collect().await
+            })
+            .await
+            .unwrap();
+            let books: Vec<Vec<&str>> = authors
+                .iter()
+                .map(|a| titles(a.books().unwrap().all_cached().unwrap()))
+                .collect();
+            assert_eq!(books, [vec!["Dune", "Dune Messiah"], vec!["Earthsea"]], "{alias}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn reverse_foreign_key_managers() {
     for db in testing::databases().await.unwrap() {
         let alias = db.alias.as_str();

@@ -874,19 +874,14 @@ impl Compiler {
         } else {
             LockType::Update
         };
-        let mut tables = Vec::new();
-        for name in &lock.of {
-            let alias = if name == "self" {
-                q.joins[0].alias.clone()
-            } else {
-                let mut probe = q.clone();
-                let names: Vec<&str> = name.split("__").collect();
-                let info = probe.setup_joins(&names, None)?;
-                let last = *info.joins.last().unwrap_or(&0);
-                probe.joins[last].alias.clone()
-            };
-            tables.push(Alias::new(alias));
-        }
+        let tables: Vec<Alias> = if lock.of.is_empty() {
+            Vec::new()
+        } else {
+            super::related::lock_of_aliases(q, &lock.of)?
+                .into_iter()
+                .map(Alias::new)
+                .collect()
+        };
         let behavior = if lock.nowait {
             Some(LockBehavior::Nowait)
         } else if lock.skip_locked {

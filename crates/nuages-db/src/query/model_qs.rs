@@ -494,20 +494,21 @@ impl<M: Model> QuerySet<M> {
             .collect())
     }
 
-    /// Streams instances in chunks (`iterator(chunk_size)`).
+    /// Streams instances in chunks (`iterator(chunk_size)`): `select_related` objects
+    /// load with each row, `prefetch_related` lists once per chunk of `chunk_size`
+    /// instances (one query per chunk and level, as in Django 5).
     pub fn iterator(
         &self,
         chunk_size: usize,
     ) -> Result<impl futures::Stream<Item = Result<M>> + Send + 'static> {
         use futures::StreamExt;
         if self.inner.loads_related() {
-            return Err(crate::DbError::NotSupportedError(
-                "iterator() does not load select_related/prefetch_related objects here; use fetch()".into(),
-            ));
+            let objects = self.inner.iterator_objects(chunk_size)?;
+            return Ok(objects.map(|r| r.and_then(M::from_object)).boxed());
         }
         let stream = self.inner.iterator(chunk_size)?;
         let this = self.clone();
-        Ok(stream.map(move |r| r.and_then(|row| this.instance(row))))
+        Ok(stream.map(move |r| r.and_then(|row| this.instance(row))).boxed())
     }
 
     /// `update(field=value, ...)`.

@@ -582,6 +582,18 @@ impl DynQuerySet {
         chunk_size: usize,
     ) -> Result<impl futures::Stream<Item = Result<Row>> + Send + 'static> {
         use futures::StreamExt;
+        let rows = self.raw_iterator(chunk_size)?;
+        let plan = self.row_plan();
+        Ok(rows.map(move |r| r.and_then(|row| plan.row(Cells::Other(&mut ValueCells(row.into_values()))))))
+    }
+
+    /// The rows of [`iterator`](Self::iterator) as the database gives them (before the
+    /// row plan converts them), read `chunk_size` at a time.
+    pub(crate) fn raw_iterator(
+        &self,
+        chunk_size: usize,
+    ) -> Result<impl futures::Stream<Item = Result<Row>> + Send + 'static> {
+        use futures::StreamExt;
         if chunk_size == 0 {
             return Err(DbError::ValueError(
                 "Chunk size must be strictly positive.".into(),
@@ -593,9 +605,8 @@ impl DynQuerySet {
         // Compiled now so that errors surface here; a MySQL alias's SQL is compiled again
         // once its first connection told whether the server is MariaDB.
         let compiled = self.sql(vendor)?;
-        let plan = self.row_plan();
         let qs = self.clone();
-        let stream = futures::stream::once(async move {
+        Ok(futures::stream::once(async move {
             let compiled = match vendor {
                 Vendor::MySql => connection::prepare(qs.db()).await.and_then(|v| qs.sql(v)),
                 _ => Ok(compiled),
@@ -608,8 +619,7 @@ impl DynQuerySet {
                 Err(e) => futures::stream::iter([Err(e)]).boxed(),
             }
         })
-        .flatten();
-        Ok(stream.map(move |r| r.and_then(|row| plan.row(Cells::Other(&mut ValueCells(row.into_values()))))))
+        .flatten())
     }
 
     /// `count()`.

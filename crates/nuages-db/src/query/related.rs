@@ -83,6 +83,9 @@ pub(crate) struct RelatedOptions {
 pub(crate) struct Klass {
     /// The attribute on the parent (forward field name or reverse accessor name).
     pub name: &'static str,
+    /// The name lookups use for the relation (the forward field's name, or the reverse
+    /// relation's query name): what `select_for_update(of=...)` names it by.
+    pub lookup: &'static str,
     pub meta: &'static ModelMeta,
     /// The join holding the related table.
     pub alias: usize,
@@ -240,6 +243,7 @@ fn selections(
         let children = selections(q, target, &names, depth + 1, next)?;
         out.push(Klass {
             name: f.name,
+            lookup: f.name,
             meta: target,
             alias,
             from_parent: false,
@@ -258,6 +262,7 @@ fn selections(
             let from_parent = r.field.relation.is_some_and(|rel| rel.parent_link);
             out.push(Klass {
                 name: accessor_name(r),
+                lookup: r.name,
                 meta: r.model,
                 alias,
                 from_parent,
@@ -279,6 +284,63 @@ fn selections(
         }
     }
     Ok(out)
+}
+
+/// Django's `get_select_for_update_of_arguments`: the table aliases that
+/// `select_for_update(of=...)` names. A name is `self`, a relation the query follows with
+/// `select_related`, or a multi-table parent link of either (`book_ptr`,
+/// `author__person_ptr`); anything else is a `FieldError` listing the choices, as in
+/// Django, rather than SQL naming a table the query does not join.
+pub(crate) fn lock_of_aliases(q: &Query, names: &[String]) -> Result<Vec<String>> {
+    let mut probe = q.clone();
+    let klasses = setup_select_related(&mut probe)?;
+    // Every lockable model as (path, alias), breadth first, as Django lists the choices.
+    let mut choices: Vec<(String, usize)> = Vec::new();
+    let mut queue = std::collections::VecDeque::from([(Vec::new(), q.model, 0, klasses.as_slice())]);
+    while let Some((path, meta, alias, children)) = queue.pop_front() {
+        choices.push((
+            if path.is_empty() {
+                "self".to_owned()
+            } else {
+                path.join("__")
+            },
+            alias,
+        ));
+        let own_parent_links = meta
+            .concrete_fields()
+            .filter(|f| !meta.is_inherited(f))
+            .filter_map(|f| f.relation.filter(|r| r.parent_link).map(|r| (f, r)));
+        for (f, rel) in own_parent_links {
+            let mut p: Vec<&'static str> = path.clone();
+            p.push(f.name);
+            let info = probe.setup_joins(&p, None)?;
+            let parent_alias = *info.joins.last().unwrap_or(&alias);
+            queue.push_back((p, (rel.to)(), parent_alias, &[]));
+        }
+        for k in children {
+            let mut p = path.clone();
+            p.push(k.lookup);
+            queue.push_back((p, k.meta, k.alias, k.children.as_slice()));
+        }
+    }
+    let mut aliases = Vec::new();
+    let mut invalid = Vec::new();
+    for name in names {
+        match choices.iter().find(|(path, _)| path == name) {
+            Some((_, alias)) => aliases.push(probe.joins[*alias].alias.to_string()),
+            None => invalid.push(name.as_str()),
+        }
+    }
+    if !invalid.is_empty() {
+        let choices: Vec<&str> = choices.iter().map(|(path, _)| path.as_str()).collect();
+        return Err(DbError::FieldError(format!(
+            "Invalid field name(s) given in select_for_update(of=(...)): {}. Only relational \
+             fields followed in the query are allowed. Choices are: {}.",
+            invalid.join(", "),
+            choices.join(", ")
+        )));
+    }
+    Ok(aliases)
 }
 
 fn flatten<'a>(klasses: &'a [Klass], out: &mut Vec<&'a Klass>) {
@@ -490,6 +552,21 @@ impl DynQuerySet {
                 "fetch_objects() needs model rows, not values() or values_list()".into(),
             ));
         }
+        let rows = self.fetch_rows().await?;
+        let reader = ObjectReader::new(self)?;
+        let mut out = rows
+            .into_iter()
+            .map(|raw| reader.read(raw))
+            .collect::<Result<Vec<_>>>()?;
+        if !self.prefetch.is_empty() {
+            super::prefetch::prefetch_related_objects(&mut out, &self.prefetch, self.db()).await?;
+        }
+        Ok(out)
+    }
+
+    /// The rows of this queryset's model-rows query as the database gives them (the
+    /// related models' columns after the model's own).
+    async fn fetch_rows(&self) -> Result<Vec<Row>> {
         self.check()?;
         let vendor = connection::vendor(self.db())?;
         self.check_lock(vendor)?;
@@ -498,43 +575,148 @@ impl DynQuerySet {
             return Ok(Vec::new());
         };
         let compiled = c.finish(&stmt);
-        let rows = connection::fetch(self.db(), &compiled.sql, &compiled.params).await?;
-        let mut probe = self.query.clone();
+        connection::fetch(self.db(), &compiled.sql, &compiled.params).await
+    }
+}
+
+impl DynQuerySet {
+    /// [`fetch_objects`](Self::fetch_objects) as a stream (`iterator(chunk_size)` with
+    /// `select_related` or `prefetch_related`): rows are read `chunk_size` at a time, and
+    /// with `prefetch_related` each chunk's lists are loaded before its objects are yielded
+    /// (one query per chunk and prefetch level, as Django 5 does).
+    ///
+    /// ```no_run
+    /// # async fn demo(books: nuages_db::query::DynQuerySet) -> nuages_db::Result<()> {
+    /// use futures::TryStreamExt;
+    /// let mut objects = books.select_related(["author"]).prefetch_related(["genres"]).iterator_objects(500)?;
+    /// while let Some(book) = objects.try_next().await? {
+    ///     println!("{:?}", book.related("author"));
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn iterator_objects(
+        &self,
+        chunk_size: usize,
+    ) -> Result<futures::stream::BoxStream<'static, Result<ModelObject>>> {
+        use futures::StreamExt;
+        if self.kind != RowsKind::Models {
+            return Err(DbError::TypeError(
+                "iterator_objects() needs model rows, not values() or values_list()".into(),
+            ));
+        }
+        let rows = self.raw_iterator(chunk_size)?.boxed();
+        let reader = Arc::new(ObjectReader::new(self)?);
+        if self.prefetch.is_empty() {
+            return Ok(rows.map(move |r| r.and_then(|raw| reader.read(raw))).boxed());
+        }
+        // The prefetch queries run while the stream is open; where the stream would hold
+        // the alias's only connection (an in-memory SQLite database, whose rows are in
+        // memory anyway), the rows are read first instead of waiting on it forever.
+        let rows = if connection::queries_while_streaming(self.db())? {
+            rows
+        } else {
+            let qs = self.clone();
+            futures::stream::once(async move { qs.fetch_rows().await })
+                .flat_map(|rows| match rows {
+                    Ok(rows) => futures::stream::iter(rows.into_iter().map(Ok)).boxed(),
+                    Err(e) => futures::stream::iter([Err(e)]).boxed(),
+                })
+                .boxed()
+        };
+        let prefetch = Arc::new(self.prefetch.clone());
+        let db: Arc<str> = self.db().into();
+        let chunks = rows.chunks(chunk_size).then(move |chunk| {
+            let (reader, prefetch, db) = (reader.clone(), prefetch.clone(), db.clone());
+            async move {
+                let mut objects = Vec::with_capacity(chunk.len());
+                let mut failed = None;
+                for row in chunk {
+                    match row.and_then(|raw| reader.read(raw)) {
+                        Ok(object) => objects.push(object),
+                        Err(e) => {
+                            failed = Some(e);
+                            break;
+                        }
+                    }
+                }
+                if let Err(e) = super::prefetch::prefetch_related_objects(&mut objects, &prefetch, &db).await
+                {
+                    return vec![Err(e)];
+                }
+                objects
+                    .into_iter()
+                    .map(Ok)
+                    .chain(failed.map(Err))
+                    .collect::<Vec<_>>()
+            }
+        });
+        Ok(chunks.flat_map(futures::stream::iter).boxed())
+    }
+}
+
+/// What turns one row of a model-rows query into a [`ModelObject`] with its
+/// `select_related` objects: the layout of the select list, worked out once per query.
+struct ObjectReader {
+    model: &'static ModelMeta,
+    klasses: Vec<Klass>,
+    layouts: Vec<Arc<[String]>>,
+    /// The model's own columns, with the expressions their values convert by.
+    base: Vec<(String, SqlExpr)>,
+    names: Arc<[String]>,
+    prefetch_type: Option<SqlExpr>,
+    db: String,
+}
+
+impl ObjectReader {
+    fn new(qs: &DynQuerySet) -> Result<ObjectReader> {
+        let mut probe = qs.query.clone();
         let klasses = setup_select_related(&mut probe)?;
         let prefetch_type = match probe.related.prefetch_col.clone() {
             Some(path) => Some(probe.resolve_select(&path)?),
             None => None,
         };
-        let base: Vec<(String, SqlExpr)> = self.columns();
+        let base: Vec<(String, SqlExpr)> = qs.columns();
         let names: Arc<[String]> = base.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>().into();
         let mut layouts = Vec::new();
         layout(&klasses, &names, &mut layouts);
-        let db = self.db().to_owned();
-        let mut out = Vec::with_capacity(rows.len());
-        for raw in rows {
-            let mut values = raw.into_values().into_iter();
-            let own: Vec<Value> = base
-                .iter()
-                .map(|(_, e)| {
-                    let v = convert(values.next().unwrap_or(Value::Null), e.output_type(), e.field());
-                    from_db_value(v, e.field())
-                })
-                .collect::<Result<_>>()?;
-            let mut obj = ModelObject::new(self.model(), Row::new(names.clone(), own), &db);
-            obj.related = split(&klasses, &layouts, &mut values, &db, &mut 0, &obj.row)?;
-            if let Some(e) = &prefetch_type {
-                obj.prefetch_val = Some(convert(
-                    values.next().unwrap_or(Value::Null),
-                    e.output_type(),
-                    e.field(),
-                ));
-            }
-            out.push(obj);
+        Ok(ObjectReader {
+            model: qs.model(),
+            klasses,
+            layouts,
+            base,
+            names,
+            prefetch_type,
+            db: qs.db().to_owned(),
+        })
+    }
+
+    fn read(&self, raw: Row) -> Result<ModelObject> {
+        let mut values = raw.into_values().into_iter();
+        let own: Vec<Value> = self
+            .base
+            .iter()
+            .map(|(_, e)| {
+                let v = convert(values.next().unwrap_or(Value::Null), e.output_type(), e.field());
+                from_db_value(v, e.field())
+            })
+            .collect::<Result<_>>()?;
+        let mut obj = ModelObject::new(self.model, Row::new(self.names.clone(), own), &self.db);
+        obj.related = split(
+            &self.klasses,
+            &self.layouts,
+            &mut values,
+            &self.db,
+            &mut 0,
+            &obj.row,
+        )?;
+        if let Some(e) = &self.prefetch_type {
+            obj.prefetch_val = Some(convert(
+                values.next().unwrap_or(Value::Null),
+                e.output_type(),
+                e.field(),
+            ));
         }
-        if !self.prefetch.is_empty() {
-            super::prefetch::prefetch_related_objects(&mut out, &self.prefetch, self.db()).await?;
-        }
-        Ok(out)
+        Ok(obj)
     }
 }
 

@@ -339,6 +339,39 @@ fn select_for_update_follows_the_mysql_server() {
 }
 
 #[test]
+fn select_for_update_of_names_only_followed_relations() {
+    // Django's get_select_for_update_of_arguments: `self`, or a relation the query
+    // follows with select_related; any other name is a FieldError listing the choices.
+    let of =
+        |qs: DynQuerySet, of: &[&str]| sql(&qs.select_for_update(false, false, of, false), Vendor::Postgres);
+    assert!(of(books().select_related(["author"]), &["self", "author"])
+        .ends_with(r#" FOR UPDATE OF "bookstore_book", "bookstore_author""#));
+    assert!(
+        of(books().select_related(["author"]), &["author"]).ends_with(r#" FOR UPDATE OF "bookstore_author""#)
+    );
+    assert_eq!(
+        of(books(), &["author"]),
+        "<FieldError: Invalid field name(s) given in select_for_update(of=(...)): author. \
+         Only relational fields followed in the query are allowed. Choices are: self.>"
+    );
+    assert_eq!(
+        of(
+            books().select_related(["author", "publisher"]),
+            &["title", "self", "genres"]
+        ),
+        "<FieldError: Invalid field name(s) given in select_for_update(of=(...)): title, genres. \
+         Only relational fields followed in the query are allowed. Choices are: self, author, \
+         publisher.>"
+    );
+    // SQLite has no row locks: the lock, and so its `of`, are ignored there, as in Django.
+    assert!(!sql(
+        &books().select_for_update(false, false, &["author"], false),
+        Vendor::Sqlite
+    )
+    .contains("FOR UPDATE"));
+}
+
+#[test]
 fn regex_lookups_render_for_mysql_8_and_mariadb() {
     // Django's `regex_lookup`: REGEXP_LIKE with a match type on MySQL 8 (what an alias
     // that is not a MariaDB server compiles), REGEXP [BINARY] on MariaDB.

@@ -441,6 +441,8 @@ fn fetch_all(conn: &rusqlite::Connection, sql: &str, params: &[Value]) -> Result
 /// The connections of one SQLite alias.
 pub(crate) struct SqliteBackend {
     pool: Arc<Pool>,
+    /// How many connections the pool opens (one for an in-memory database).
+    size: usize,
 }
 
 impl SqliteBackend {
@@ -460,6 +462,7 @@ impl SqliteBackend {
                 permits: Arc::new(Semaphore::new(size)),
                 generation: Arc::default(),
             }),
+            size,
         })
     }
 }
@@ -505,6 +508,10 @@ impl SqliteBackend {
 }
 
 impl Backend for SqliteBackend {
+    fn queries_while_streaming(&self) -> bool {
+        self.size > 1
+    }
+
     fn execute<'a>(&'a self, sql: &'a str, params: &'a [Value]) -> DbFuture<'a, ExecResult> {
         Box::pin(async move {
             let conn = self.pool.checkout().await?;
