@@ -503,6 +503,117 @@ async fn iterator_loads_related_objects_chunk_by_chunk() {
 }
 
 #[tokio::test]
+async fn dates_and_datetimes_list_distinct_truncated_values() {
+    use chrono::TimeZone;
+    for db in testing::databases().await.unwrap() {
+        let alias = db.alias.as_str();
+        let d = setup(alias).await;
+        // Publication dates 2003-01-02 (Earthsea), 2006-01-02 (Dune), 2002-01-02 (Messiah).
+        let dates = |kind: &str, order: &str| {
+            let qs = Book::objects()
+                .using(alias)
+                .dates("publication_date", kind, order);
+            async move {
+                qs.fetch()
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|r| r.get(0).unwrap().clone())
+                    .collect::<Vec<Value>>()
+            }
+        };
+        let day = |y, m, d| Value::Date(NaiveDate::from_ymd_opt(y, m, d).unwrap());
+        assert_eq!(
+            dates("year", "ASC").await,
+            [day(2002, 1, 1), day(2003, 1, 1), day(2006, 1, 1)],
+            "{alias}"
+        );
+        assert_eq!(
+            dates("month", "DESC").await,
+            [day(2006, 1, 1), day(2003, 1, 1), day(2002, 1, 1)],
+            "{alias}"
+        );
+        // 2002-01-02 and 2003-01-02 are Wednesday and Thursday; the weeks start on Monday.
+        assert_eq!(
+            dates("week", "ASC").await[..2],
+            [day(2001, 12, 31), day(2002, 12, 30)],
+            "{alias}"
+        );
+
+        // Two books in the same hour, one in another; the datetimes are UTC.
+        let at = |h, m| Utc.with_ymd_and_hms(2024, 5, 6, h, m, 7).unwrap();
+        for (book, when) in [
+            (&d.dune, at(9, 15)),
+            (&d.messiah, at(9, 45)),
+            (&d.earthsea, at(17, 5)),
+        ] {
+            Book::objects()
+                .using(alias)
+                .filter(Q::lookup("pk", book.id))
+                .update([("created_at", Value::DateTime(when))])
+                .await
+                .unwrap();
+        }
+        let datetimes = |kind: &str| {
+            let qs = Book::objects().using(alias).datetimes("created_at", kind, "ASC");
+            async move {
+                qs.fetch()
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|r| r.get(0).unwrap().clone())
+                    .collect::<Vec<Value>>()
+            }
+        };
+        let hour = |h| Value::DateTime(Utc.with_ymd_and_hms(2024, 5, 6, h, 0, 0).unwrap());
+        assert_eq!(datetimes("hour").await, [hour(9), hour(17)], "{alias}");
+        assert_eq!(
+            datetimes("day").await,
+            [Value::DateTime(
+                Utc.with_ymd_and_hms(2024, 5, 6, 0, 0, 0).unwrap()
+            )],
+            "{alias}"
+        );
+        // Dates of a datetime field are dates.
+        let days = Book::objects()
+            .using(alias)
+            .dates("created_at", "day", "ASC")
+            .fetch()
+            .await
+            .unwrap();
+        assert_eq!(days.len(), 1, "{alias}");
+        assert_eq!(days[0].get(0), Some(&day(2024, 5, 6)), "{alias}");
+
+        // Django's ValueErrors.
+        let err = |qs: DynQuerySet| async move { qs.fetch().await.unwrap_err().to_string() };
+        assert_eq!(
+            err(Book::objects()
+                .using(alias)
+                .dates("publication_date", "hour", "ASC"))
+            .await,
+            "'kind' must be one of 'year', 'month', 'week', or 'day'."
+        );
+        assert_eq!(
+            err(Book::objects()
+                .using(alias)
+                .datetimes("created_at", "fortnight", "ASC"))
+            .await,
+            "'kind' must be one of 'year', 'month', 'week', 'day', 'hour', 'minute', or 'second'."
+        );
+        assert_eq!(
+            err(Book::objects()
+                .using(alias)
+                .dates("publication_date", "year", "asc"))
+            .await,
+            "'order' must be either 'ASC' or 'DESC'."
+        );
+        assert!(err(Book::objects().using(alias).dates("nope", "year", "ASC"))
+            .await
+            .starts_with("Cannot resolve keyword 'nope' into field."));
+    }
+}
+
+#[tokio::test]
 async fn reverse_foreign_key_managers() {
     for db in testing::databases().await.unwrap() {
         let alias = db.alias.as_str();

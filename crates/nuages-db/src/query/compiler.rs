@@ -775,9 +775,14 @@ impl Compiler {
             }
         }
         if q.distinct && mode == SelectMode::Rows {
-            // DISTINCT needs the ordering columns in the select list (Django's extra select).
+            // DISTINCT needs the ordering columns in the select list (Django's extra select);
+            // a term naming a selected annotation (`ORDER BY "datefield"`) is in it already.
+            let selected_names: Vec<SExpr> = entries
+                .iter()
+                .filter_map(|(_, alias)| alias.as_ref().map(|a| SExpr::col(Alias::new(a.clone()))))
+                .collect();
             for (e, _, _) in &order {
-                if !selected.contains(e) {
+                if !selected.contains(e) && !selected_names.contains(e) {
                     stmt.expr(e.clone());
                 }
             }

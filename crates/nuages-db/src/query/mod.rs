@@ -35,6 +35,7 @@ pub mod conditional;
 pub(crate) mod convert;
 mod create;
 pub mod custom_lookups;
+mod dates;
 mod expressions;
 pub(crate) mod func;
 pub mod functions;

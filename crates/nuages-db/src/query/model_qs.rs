@@ -192,6 +192,18 @@ impl<M: Model> QuerySet<M> {
         self.inner.values_list(fields, flat, named)
     }
 
+    /// `dates(field_name, kind, order)`: the distinct dates of a field truncated to
+    /// `kind`, one per row ([`DynQuerySet::dates`]).
+    pub fn dates(self, field_name: &str, kind: &str, order: &str) -> DynQuerySet {
+        self.inner.dates(field_name, kind, order)
+    }
+
+    /// `datetimes(field_name, kind, order)`: the distinct datetimes of a field truncated
+    /// to `kind`, one per row ([`DynQuerySet::datetimes`]).
+    pub fn datetimes(self, field_name: &str, kind: &str, order: &str) -> DynQuerySet {
+        self.inner.datetimes(field_name, kind, order)
+    }
+
     /// `annotate(name=expression, ...)`: read the values with
     /// [`fetch_annotated`](Self::fetch_annotated), or use them in `filter`/`order_by`.
     pub fn annotate<S: Into<String>, E: Into<Expression>>(
