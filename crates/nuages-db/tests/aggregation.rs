@@ -555,3 +555,72 @@ async fn functions_give_the_same_results_on_every_backend() {
         );
     }
 }
+
+#[test]
+fn date_functions_refuse_inputs_of_the_wrong_kind() {
+    // Django's Extract/TruncBase.resolve_expression checks, with their messages.
+    let error = |e: Expression| match DynQuerySet::new(&NOVEL).annotate([("x", e)]).sql(Vendor::Sqlite) {
+        Ok(_) => "ok".to_owned(),
+        Err(err) => format!("{}: {err}", err.class_name()),
+    };
+    assert_eq!(
+        error(ExtractHour::new("published")),
+        "ValueError: Cannot extract time component 'hour' from DateField 'published'."
+    );
+    assert_eq!(
+        error(ExtractYear::new("title")),
+        "ValueError: Extract input expression must be DateField, DateTimeField, TimeField, or DurationField."
+    );
+    assert_eq!(
+        error(TruncMonth::new("title")),
+        "TypeError: 'title' isn't a DateField, TimeField, or DateTimeField."
+    );
+    assert_eq!(
+        error(TruncHour::new("published")),
+        "ValueError: Cannot truncate DateField 'published' to DateTimeField."
+    );
+    assert_eq!(
+        error(TruncTime::new("published")),
+        "ValueError: Cannot truncate DateField 'published' to TimeField."
+    );
+    assert_eq!(
+        error(
+            Trunc::new(
+                "published",
+                "day",
+                Some(OutputField::new(FieldType::DateTimeField))
+            )
+            .unwrap()
+        ),
+        "ValueError: Cannot truncate DateField 'published' to DateTimeField."
+    );
+    assert_eq!(
+        error(
+            Trunc::new(
+                "published",
+                "day",
+                Some(OutputField::new(FieldType::IntegerField))
+            )
+            .unwrap()
+        ),
+        "ValueError: output_field must be either DateField, TimeField, or DateTimeField"
+    );
+    // What fits is compiled.
+    for fits in [
+        ExtractYear::new("published"),
+        TruncDate::new("published"),
+        TruncWeek::new("published"),
+        Trunc::new("published", "year", Some(OutputField::new(FieldType::DateField))).unwrap(),
+    ] {
+        assert_eq!(error(fits), "ok");
+    }
+    // datetimes() of a date field is Django's same mistake.
+    let err = DynQuerySet::new(&NOVEL)
+        .datetimes("published", "day", "ASC")
+        .sql(Vendor::Sqlite)
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Cannot truncate DateField 'published' to DateTimeField."
+    );
+}

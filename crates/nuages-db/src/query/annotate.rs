@@ -488,6 +488,7 @@ impl Query {
                 }
             }
         }
+        super::functions::datetime::check_input(f, args.first())?;
         let refs: Vec<&SqlExpr> = args.iter().collect();
         let output = match f.output {
             Output::Field(o) => Some(o),

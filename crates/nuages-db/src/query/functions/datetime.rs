@@ -203,3 +203,82 @@ impl TruncTime {
             .into()
     }
 }
+
+/// Django's `Extract.resolve_expression` and `TruncBase.resolve_expression` checks on
+/// the resolved input (`input`, the first argument): a function of dates and times
+/// refuses an input of another type, and a date input refuses a time component (and a
+/// time input a date component), as a mistake rather than a silent NULL or SQL error.
+/// An input without a known type (a bound value) is not checked, as in Django.
+pub(crate) fn check_input(f: &Func, input: Option<&crate::query::where_::SqlExpr>) -> Result<()> {
+    let Some(input) = input else { return Ok(()) };
+    let Some(ty) = input.output_field().map(|o| o.ty) else {
+        return Ok(());
+    };
+    let name = input.field().map_or("None", |field| field.name);
+    let explicit_output = match f.output {
+        Output::Field(o) => Some(o.ty),
+        _ => None,
+    };
+    // Django's `class_output_field` (TruncDate, TruncTime) or the explicit output field.
+    let (kind, class_output) = match f.kind {
+        FuncKind::Extract(Transform::Date) => ("date", Some(FieldType::DateField)),
+        FuncKind::Extract(Transform::Time) => ("time", Some(FieldType::TimeField)),
+        FuncKind::Extract(t) => return check_extract(t.name(), ty, name),
+        FuncKind::Trunc(kind) => (kind, None),
+        _ => return Ok(()),
+    };
+    if !matches!(
+        ty,
+        FieldType::DateField | FieldType::DateTimeField | FieldType::TimeField
+    ) {
+        return Err(DbError::TypeError(format!(
+            "'{name}' isn't a DateField, TimeField, or DateTimeField."
+        )));
+    }
+    let output = class_output.or(explicit_output).unwrap_or(ty);
+    if !matches!(
+        output,
+        FieldType::DateField | FieldType::DateTimeField | FieldType::TimeField
+    ) {
+        return Err(DbError::ValueError(
+            "output_field must be either DateField, TimeField, or DateTimeField".into(),
+        ));
+    }
+    let refused = match ty {
+        FieldType::DateField => {
+            output == FieldType::DateTimeField || ["hour", "minute", "second", "time"].contains(&kind)
+        }
+        FieldType::TimeField => {
+            output == FieldType::DateTimeField
+                || ["year", "quarter", "month", "week", "day", "date"].contains(&kind)
+        }
+        _ => false,
+    };
+    if refused {
+        let has_explicit_output = class_output.is_some() || output != ty;
+        let to = if has_explicit_output {
+            format!("{output:?}")
+        } else {
+            "DateTimeField".to_owned()
+        };
+        return Err(DbError::ValueError(format!(
+            "Cannot truncate {ty:?} '{name}' to {to}."
+        )));
+    }
+    Ok(())
+}
+
+fn check_extract(lookup: &str, ty: FieldType, name: &str) -> Result<()> {
+    match ty {
+        FieldType::DateField if ["hour", "minute", "second"].contains(&lookup) => Err(DbError::ValueError(
+            format!("Cannot extract time component '{lookup}' from DateField '{name}'."),
+        )),
+        FieldType::DateField | FieldType::DateTimeField | FieldType::TimeField => Ok(()),
+        FieldType::DurationField => Err(DbError::NotSupportedError(format!(
+            "Extract of a DurationField ('{lookup}' from '{name}') is not supported."
+        ))),
+        _ => Err(DbError::ValueError(
+            "Extract input expression must be DateField, DateTimeField, TimeField, or DurationField.".into(),
+        )),
+    }
+}
