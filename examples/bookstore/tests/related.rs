@@ -614,6 +614,68 @@ async fn dates_and_datetimes_list_distinct_truncated_values() {
 }
 
 #[tokio::test]
+async fn pattern_lookups_against_a_column_treat_wildcards_as_text() {
+    // `email__contains=F("name")`: `%`, `_` and `\` in the other column are literal, as
+    // Django's pattern_esc makes them on every backend.
+    use nuages_db::query::F;
+    for db in testing::databases().await.unwrap() {
+        let alias = db.alias.as_str();
+        let _d = setup(alias).await;
+        // The setup's authors (name "Ursula", email "u@example.com") match none of these.
+        for (name, email) in [
+            ("50%", "save 50% now"),
+            ("50%", "save 500 now"),
+            ("a_c", "xa_cx"),
+            ("a_c", "xabcx"),
+            ("b\\d", "xb\\dx"),
+            ("b\\d", "xbdx"),
+            ("AB%", "ab%-start"),
+            ("AB%", "abc-start"),
+        ] {
+            let mut a = Author {
+                name: name.into(),
+                email: email.into(),
+                ..Author::default()
+            };
+            a.save_with(SaveOptions::using(alias)).await.unwrap();
+        }
+        let matching = |lookup: &'static str| async move {
+            let mut emails: Vec<String> = Author::objects()
+                .using(alias)
+                .filter(Q::lookup(lookup, F::new("name")))
+                .fetch()
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|a| a.email)
+                .collect();
+            emails.sort();
+            emails
+        };
+        // SQLite's LIKE ignores case: Django documents contains there as icontains.
+        let sqlite = db.vendor == nuages_db::Vendor::Sqlite;
+        let case_sensitive: &[&str] = if sqlite {
+            &["ab%-start", "save 50% now", "xa_cx", "xb\\dx"]
+        } else {
+            &["save 50% now", "xa_cx", "xb\\dx"]
+        };
+        assert_eq!(matching("email__contains").await, case_sensitive, "{alias}");
+        assert_eq!(
+            matching("email__icontains").await,
+            ["ab%-start", "save 50% now", "xa_cx", "xb\\dx"],
+            "{alias}"
+        );
+        assert_eq!(matching("email__istartswith").await, ["ab%-start"], "{alias}");
+        assert_eq!(
+            matching("email__startswith").await.len(),
+            usize::from(sqlite),
+            "{alias}"
+        );
+        assert!(matching("email__endswith").await.is_empty(), "{alias}");
+    }
+}
+
+#[tokio::test]
 async fn reverse_foreign_key_managers() {
     for db in testing::databases().await.unwrap() {
         let alias = db.alias.as_str();
