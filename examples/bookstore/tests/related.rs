@@ -584,32 +584,29 @@ async fn dates_and_datetimes_list_distinct_truncated_values() {
         assert_eq!(days.len(), 1, "{alias}");
         assert_eq!(days[0].get(0), Some(&day(2024, 5, 6)), "{alias}");
 
-        // Django's ValueErrors.
-        let err = |qs: DynQuerySet| async move { qs.fetch().await.unwrap_err().to_string() };
-        assert_eq!(
-            err(Book::objects()
-                .using(alias)
-                .dates("publication_date", "hour", "ASC"))
-            .await,
-            "'kind' must be one of 'year', 'month', 'week', or 'day'."
-        );
-        assert_eq!(
-            err(Book::objects()
-                .using(alias)
-                .datetimes("created_at", "fortnight", "ASC"))
-            .await,
-            "'kind' must be one of 'year', 'month', 'week', 'day', 'hour', 'minute', or 'second'."
-        );
-        assert_eq!(
-            err(Book::objects()
-                .using(alias)
-                .dates("publication_date", "year", "asc"))
-            .await,
-            "'order' must be either 'ASC' or 'DESC'."
-        );
-        assert!(err(Book::objects().using(alias).dates("nope", "year", "ASC"))
-            .await
-            .starts_with("Cannot resolve keyword 'nope' into field."));
+        // Django's ValueErrors, and the unknown field's FieldError.
+        let books = || Book::objects().using(alias);
+        for (qs, message) in [
+            (
+                books().dates("publication_date", "hour", "ASC"),
+                "'kind' must be one of 'year', 'month', 'week', or 'day'.",
+            ),
+            (
+                books().datetimes("created_at", "fortnight", "ASC"),
+                "'kind' must be one of 'year', 'month', 'week', 'day', 'hour', 'minute', or 'second'.",
+            ),
+            (
+                books().dates("publication_date", "year", "asc"),
+                "'order' must be either 'ASC' or 'DESC'.",
+            ),
+            (
+                books().dates("nope", "year", "ASC"),
+                "Cannot resolve keyword 'nope' into field.",
+            ),
+        ] {
+            let err = qs.fetch().await.unwrap_err().to_string();
+            assert!(err.starts_with(message), "{alias}: {err}");
+        }
     }
 }
 
