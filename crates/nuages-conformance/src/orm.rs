@@ -613,8 +613,40 @@ async fn evaluate(spec: &Json) -> Res<(String, Json, Option<bool>)> {
                 None,
             ))
         }
+        // `["dates", field, kind, order?]` (Django's `qs.dates(field, kind, order="ASC")`),
+        // or the same as an object `{"field", "kind", "order"}`; `datetimes` alike.
+        "dates" | "datetimes" => {
+            let Some((field, unit, order)) = dates_args(&result) else {
+                return spec_err(format!("{kind} needs a field and a kind"));
+            };
+            let truncated = if kind == "dates" {
+                qs.dates(&field, &unit, &order)
+            } else {
+                qs.datetimes(&field, &unit, &order)
+            };
+            if let Err(e) = truncated.check() {
+                return Err(Failure::Db(e, "build"));
+            }
+            let rows = truncated.fetch().await?;
+            let value = rows_json(&truncated, rows).await?;
+            Ok((kind, Json::Array(value), Some(true)))
+        }
         other => spec_err(format!("'{other}' results arrive with a later issue")),
     }
+}
+
+/// The `(field, kind, order)` of a `dates`/`datetimes` result, `order` defaulting to
+/// Django's `"ASC"`.
+fn dates_args(result: &Json) -> Option<(String, String, String)> {
+    let text = |v: Option<&Json>| v.and_then(Json::as_str).map(str::to_owned);
+    let (field, kind, order) = match result.as_array()?.get(1)? {
+        Json::Object(m) => (text(m.get("field")), text(m.get("kind")), text(m.get("order"))),
+        _ => {
+            let a = result.as_array()?;
+            (text(a.get(1)), text(a.get(2)), text(a.get(3)))
+        }
+    };
+    Some((field?, kind?, order.unwrap_or_else(|| "ASC".to_owned())))
 }
 
 fn result_line(spec: &Json, outcome: Res<(String, Json, Option<bool>)>, queries: usize, db: &str) -> Json {

@@ -158,11 +158,15 @@ fn compare(exp: &Json, act: &Json) -> Option<String> {
 }
 
 fn run_pack(url: &str, out: &Path) {
+    run_specs(url, &root().join("conformance/orm/specs.jsonl"), out);
+}
+
+fn run_specs(url: &str, specs: &Path, out: &Path) {
     let status = Command::new(env!("CARGO_BIN_EXE_nuages-conformance"))
         .args(["orm", "--database", url, "--fixture"])
         .arg(root().join("conformance/fixture.json"))
         .arg("--specs")
-        .arg(root().join("conformance/orm/specs.jsonl"))
+        .arg(specs)
         .arg("--out")
         .arg(out)
         .status()
@@ -248,6 +252,55 @@ fn sqlite_matches_django() {
         failures.is_empty(),
         "SQLite differs from Django:\n{}",
         failures.join("\n")
+    );
+}
+
+/// The `dates` result kind, which Django's published pack does not use: checked against
+/// the fixture itself (every distinct publication year; the months of the rated books,
+/// newest first) and Django's ValueError for a time unit.
+#[test]
+fn dates_results_follow_the_fixture() {
+    let dir = std::env::temp_dir().join(format!("nuages_conformance_dates_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let specs = dir.join("dates.jsonl");
+    let lines = [
+        r#"{"id": "year", "model": "Book", "ops": [], "result": ["dates", "publication_date", "year"]}"#,
+        r#"{"id": "month-desc", "model": "Book", "ops": [["filter", {"rating__isnull": false}]], "result": ["dates", "publication_date", "month", "DESC"]}"#,
+        r#"{"id": "hour", "model": "Book", "ops": [], "result": ["dates", "publication_date", "hour"]}"#,
+    ];
+    std::fs::write(&specs, lines.join("\n")).expect("specs written");
+    let db = dir.join("dates.sqlite3");
+    let _ = std::fs::remove_file(&db);
+    let out = dir.join("dates.results.jsonl");
+    run_specs(&format!("sqlite://{}", db.display()), &specs, &out);
+    let results = by_id(load(&out));
+
+    let fixture: Json = serde_json::from_str(
+        &std::fs::read_to_string(root().join("conformance/fixture.json")).expect("fixture"),
+    )
+    .expect("fixture JSON");
+    let books = fixture["Book"].as_array().expect("books");
+    let truncated = |rated_only: bool, len: usize, suffix: &str| {
+        let mut out: Vec<String> = books
+            .iter()
+            .filter(|b| !rated_only || !b["rating"].is_null())
+            .filter_map(|b| b["publication_date"].as_str())
+            .map(|d| format!("{}{suffix}", &d[..len]))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    };
+    let years = truncated(false, 4, "-01-01");
+    let mut months = truncated(true, 7, "-01");
+    months.reverse();
+    assert_eq!(results["year"]["value"], serde_json::json!(years));
+    assert_eq!(results["year"]["ordered"], Json::Bool(true));
+    assert_eq!(results["month-desc"]["value"], serde_json::json!(months));
+    assert_eq!(results["hour"]["error"], "ValueError");
+    assert_eq!(
+        results["hour"]["message"],
+        "'kind' must be one of 'year', 'month', 'week', or 'day'."
     );
 }
 
