@@ -4,6 +4,7 @@
 
 mod attrs;
 mod exprs;
+mod through;
 mod values;
 
 use std::io::Write;
@@ -34,6 +35,9 @@ fn models() -> Vec<(&'static str, &'static ModelMeta)> {
 }
 
 fn meta_for(name: &str) -> Option<&'static ModelMeta> {
+    if name == "Store_books" {
+        return Some(&through::STORE_BOOKS);
+    }
     models().into_iter().find(|(n, _)| *n == name).map(|(_, m)| m)
 }
 

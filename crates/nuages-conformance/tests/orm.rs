@@ -304,6 +304,110 @@ fn dates_results_follow_the_fixture() {
     );
 }
 
+/// `Store_books`, the auto-created through model of `Store.books`, queried like a model
+/// (no published spec does): per-store counts against the fixture, a join through its
+/// keys, and Django's FieldError listing its fields.
+#[test]
+fn store_books_is_queryable_like_a_model() {
+    let dir = std::env::temp_dir().join(format!("nuages_conformance_through_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let specs = dir.join("through.jsonl");
+    let lines = [
+        r#"{"id": "per-store", "model": "Store_books", "ops": [["values", ["store"]], ["annotate", {"n": ["Count", "pk"]}], ["order_by", ["store"]], ["values_list", ["store", "n"]]], "result": "rows"}"#,
+        r#"{"id": "joined", "model": "Store_books", "ops": [["filter", {"book__pk__lte": 10, "store__pk": 3}]], "result": "count"}"#,
+        r#"{"id": "unknown", "model": "Store_books", "ops": [["filter", {"nope": 1}]], "result": "count"}"#,
+    ];
+    std::fs::write(&specs, lines.join("\n")).expect("specs written");
+    let db = dir.join("through.sqlite3");
+    let _ = std::fs::remove_file(&db);
+    let out = dir.join("through.results.jsonl");
+    run_specs(&format!("sqlite://{}", db.display()), &specs, &out);
+    let results = by_id(load(&out));
+
+    let fixture: Json = serde_json::from_str(
+        &std::fs::read_to_string(root().join("conformance/fixture.json")).expect("fixture"),
+    )
+    .expect("fixture JSON");
+    let rows = fixture["Store_books"].as_array().expect("Store_books rows");
+    let mut per_store = std::collections::BTreeMap::<i64, i64>::new();
+    for r in rows {
+        *per_store
+            .entry(r["store_id"].as_i64().expect("store_id"))
+            .or_default() += 1;
+    }
+    let expected: Vec<Json> = per_store.iter().map(|(s, n)| serde_json::json!([s, n])).collect();
+    assert_eq!(results["per-store"]["value"], Json::Array(expected));
+    let joined = rows
+        .iter()
+        .filter(|r| r["store_id"] == 3 && r["book_id"].as_i64().is_some_and(|b| b <= 10))
+        .count();
+    assert_eq!(results["joined"]["value"], serde_json::json!(joined));
+    assert_eq!(results["unknown"]["error"], "FieldError");
+    assert_eq!(
+        results["unknown"]["message"],
+        "Cannot resolve keyword 'nope' into field. Choices are: book, book_id, id, store, store_id"
+    );
+}
+
+/// The spec language's text and math functions beyond those of the published specs,
+/// checked against the fixture's own values for the first ten books.
+#[test]
+fn functions_follow_the_fixture() {
+    let dir = std::env::temp_dir().join(format!("nuages_conformance_functions_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let specs = dir.join("functions.jsonl");
+    let annotate = r#"{"left": ["Left", "title", 3], "right": ["Right", "title", 2], "substr": ["Substr", "title", 2, 3], "replace": ["Replace", "title", ["Value", "e"], ["Value", "E"]], "strindex": ["StrIndex", "title", ["Value", "e"]], "lpad": ["LPad", "title", 30, ["Value", "*"]], "repeat": ["Repeat", "title", 2], "mod": ["Mod", "pages", 7], "power": ["Power", "pages", 2], "sign": ["Sign", ["F", "pages"]], "sqrt": ["Sqrt", "pages"]}"#;
+    let line = format!(
+        r#"{{"id": "fx", "model": "Book", "ops": [["filter", {{"pk__lte": 10}}], ["order_by", ["pk"]], ["annotate", {annotate}], ["values_list", ["left", "right", "substr", "replace", "strindex", "lpad", "repeat", "mod", "power", "sign", "sqrt"]]], "result": "rows"}}"#
+    );
+    std::fs::write(&specs, line).expect("specs written");
+    let db = dir.join("functions.sqlite3");
+    let _ = std::fs::remove_file(&db);
+    let out = dir.join("functions.results.jsonl");
+    run_specs(&format!("sqlite://{}", db.display()), &specs, &out);
+    let results = by_id(load(&out));
+
+    let fixture: Json = serde_json::from_str(
+        &std::fs::read_to_string(root().join("conformance/fixture.json")).expect("fixture"),
+    )
+    .expect("fixture JSON");
+    let mut books: Vec<&Json> = fixture["Book"].as_array().expect("books").iter().collect();
+    books.retain(|b| b["id"].as_i64().is_some_and(|id| id <= 10));
+    books.sort_by_key(|b| b["id"].as_i64());
+    let expected: Vec<Json> = books
+        .iter()
+        .map(|b| {
+            let title: Vec<char> = b["title"].as_str().expect("title").chars().collect();
+            let text = |cs: &[char]| cs.iter().collect::<String>();
+            let pages = b["pages"].as_i64().expect("pages");
+            let strindex = title.iter().position(|c| *c == 'e').map_or(0, |i| i + 1);
+            let lpad = if title.len() >= 30 {
+                text(&title[..30])
+            } else {
+                format!("{}{}", "*".repeat(30 - title.len()), text(&title))
+            };
+            serde_json::json!([
+                text(&title[..3.min(title.len())]),
+                text(&title[title.len().saturating_sub(2)..]),
+                text(&title[1..4.min(title.len())]),
+                text(&title).replace('e', "E"),
+                strindex,
+                lpad,
+                text(&title).repeat(2),
+                (pages % 7) as f64,
+                (pages * pages) as f64,
+                pages.signum(),
+                (pages as f64).sqrt(),
+            ])
+        })
+        .collect();
+    let actual = results["fx"]["value"].as_array().expect("rows").clone();
+    assert_eq!(actual.len(), expected.len());
+    for (a, e) in actual.iter().zip(&expected) {
+        assert!(eq(a, e), "{a} != {e}");
+    }
+}
+
 #[test]
 fn postgres_matches_django() {
     let Some(url) = std::env::var("NUAGES_TEST_POSTGRES_URL")

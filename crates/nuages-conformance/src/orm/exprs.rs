@@ -70,6 +70,9 @@ fn cast_field(name: &str) -> Res<OutputField> {
         "float" => FieldType::FloatField,
         "text" => FieldType::TextField,
         "date" => FieldType::DateField,
+        "datetime" => FieldType::DateTimeField,
+        "time" => FieldType::TimeField,
+        "bool" => FieldType::BooleanField,
         "decimal" => return Ok(OutputField::decimal(12, 2)),
         other => return spec_err(format!("unknown cast type {other}")),
     }))
@@ -91,6 +94,13 @@ pub fn expr(v: &Json, q: QParser) -> Res<Expression> {
         }
     };
     let int = |i: usize| rest.get(i).and_then(Json::as_i64);
+    // An optional argument (`Substr`'s length, `LPad`'s fill, `Replace`'s replacement).
+    let optional = |i: usize| -> Res<Option<Arg>> {
+        match rest.get(i) {
+            Some(v) => Ok(Some(Arg::from(arg(v, q)?))),
+            None => Ok(None),
+        }
+    };
     Ok(match name {
         "Count" | "Sum" | "Avg" | "Min" | "Max" | "StdDev" | "Variance" => return aggregate(name, rest, q),
         "F" => match rest.first().and_then(Json::as_str) {
@@ -117,6 +127,42 @@ pub fn expr(v: &Json, q: QParser) -> Res<Expression> {
         "Concat" => fx::Concat::new(args(rest, q)?),
         "NullIf" => fx::NullIf::new(one(0)?, one(1)?),
         "Round" => fx::Round::new(one(0)?, int(1).unwrap_or(0)),
+        "LTrim" => fx::LTrim::new(one(0)?),
+        "RTrim" => fx::RTrim::new(one(0)?),
+        "MD5" => fx::MD5::new(one(0)?),
+        "SHA1" => fx::SHA1::new(one(0)?),
+        "SHA224" => fx::SHA224::new(one(0)?),
+        "SHA256" => fx::SHA256::new(one(0)?),
+        "SHA384" => fx::SHA384::new(one(0)?),
+        "SHA512" => fx::SHA512::new(one(0)?),
+        "Substr" => fx::Substr::new(one(0)?, one(1)?, int(2)),
+        "Left" => fx::Left::new(one(0)?, one(1)?),
+        "Right" => fx::Right::new(one(0)?, one(1)?),
+        "Replace" => fx::Replace::new(one(0)?, one(1)?, optional(2)?),
+        "StrIndex" => fx::StrIndex::new(one(0)?, one(1)?),
+        "LPad" => fx::LPad::new(one(0)?, one(1)?, optional(2)?),
+        "RPad" => fx::RPad::new(one(0)?, one(1)?, optional(2)?),
+        "Repeat" => fx::Repeat::new(one(0)?, one(1)?),
+        "Ceil" => fx::Ceil::new(one(0)?),
+        "Floor" => fx::Floor::new(one(0)?),
+        "Sign" => fx::Sign::new(one(0)?),
+        "Sqrt" => fx::Sqrt::new(one(0)?),
+        "Exp" => fx::Exp::new(one(0)?),
+        "Ln" => fx::Ln::new(one(0)?),
+        "ACos" => fx::ACos::new(one(0)?),
+        "ASin" => fx::ASin::new(one(0)?),
+        "ATan" => fx::ATan::new(one(0)?),
+        "Cos" => fx::Cos::new(one(0)?),
+        "Cot" => fx::Cot::new(one(0)?),
+        "Sin" => fx::Sin::new(one(0)?),
+        "Tan" => fx::Tan::new(one(0)?),
+        "Degrees" => fx::Degrees::new(one(0)?),
+        "Radians" => fx::Radians::new(one(0)?),
+        "ATan2" => fx::ATan2::new(one(0)?, one(1)?),
+        "Log" => fx::Log::new(one(0)?, one(1)?),
+        "Mod" => fx::Mod::new(one(0)?, one(1)?),
+        "Power" => fx::Power::new(one(0)?, one(1)?),
+        "Pi" => fx::Pi::new(),
         "Cast" => {
             let t = rest.get(1).and_then(Json::as_str).unwrap_or_default();
             fx::Cast::new(one(0)?, cast_field(t)?)
