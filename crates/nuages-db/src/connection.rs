@@ -243,6 +243,11 @@ pub fn mysql_is_mariadb(alias: &str) -> bool {
     .unwrap_or(false)
 }
 
+/// The MySQL or MariaDB server of a MySQL alias, once its first connection told.
+pub(crate) fn mysql_server(alias: &str) -> Option<crate::backends::MySqlServer> {
+    with_entry(alias, |e| e.backend.mysql_server()).ok().flatten()
+}
+
 /// The vendor of an alias once what its SQL depends on is known: a MySQL alias's first
 /// connection tells whether the server is MariaDB ([`mysql_is_mariadb`]), so querysets
 /// call this (awaiting that connection once) before compiling.

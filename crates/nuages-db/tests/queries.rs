@@ -294,6 +294,58 @@ async fn instances_querysets_and_bulk_operations() {
                 .is_empty(),
             "{vendor}"
         );
+        // explain(format=, **options): what each backend takes, Django's ValueErrors.
+        let msg = |r: Result<String, DbError>| r.unwrap_err().to_string();
+        let explain = |format: Option<&'static str>, options: &'static [(&'static str, bool)]| async move {
+            objects()
+                .filter(Q::lookup("qty__gt", 1))
+                .explain_with(format, options)
+                .await
+        };
+        assert_eq!(
+            msg(explain(None, &[("a b", true)]).await),
+            "Invalid option name: 'a b'."
+        );
+        match db.vendor {
+            nuages_db::Vendor::Sqlite => {
+                assert_eq!(
+                    msg(explain(Some("json"), &[]).await),
+                    "JSON is not a recognized format. SQLite does not support any formats."
+                );
+                assert_eq!(
+                    msg(explain(None, &[("analyze", true), ("costs", false)]).await),
+                    "Unknown options: analyze, costs"
+                );
+            }
+            nuages_db::Vendor::Postgres => {
+                let plan = explain(Some("json"), &[("analyze", true), ("costs", false)])
+                    .await
+                    .unwrap();
+                let parsed: serde_json::Value = serde_json::from_str(&plan).expect("a JSON plan");
+                assert!(parsed[0]["Plan"]["Actual Rows"].is_number(), "{plan}");
+                assert!(parsed[0]["Plan"].get("Total Cost").is_none(), "{plan}");
+                assert!(explain(Some("yaml"), &[]).await.unwrap().contains("Plan:"));
+                assert_eq!(
+                    msg(explain(Some("toml"), &[]).await),
+                    "TOML is not a recognized format. Allowed formats: JSON, TEXT, XML, YAML"
+                );
+                assert_eq!(
+                    msg(explain(None, &[("nope", true)]).await),
+                    "Unknown options: NOPE"
+                );
+            }
+            nuages_db::Vendor::MySql => {
+                let plan = explain(Some("json"), &[]).await.unwrap();
+                // MySQL returns the JSON plan as text, which Django's json.dumps quotes.
+                let text: String = serde_json::from_str(&plan).expect("a JSON string");
+                assert!(text.contains("query_block"), "{plan}");
+                assert!(!explain(None, &[("analyze", true)]).await.unwrap().is_empty());
+                assert_eq!(
+                    msg(explain(None, &[("costs", true)]).await),
+                    "Unknown options: costs"
+                );
+            }
+        }
         let bulk = objects()
             .in_bulk(Some(vec![Value::Int(a.id), Value::Int(-1)]))
             .await

@@ -541,6 +541,11 @@ impl<M: Model> QuerySet<M> {
     pub async fn explain(&self) -> Result<String> {
         self.inner.explain().await
     }
+
+    /// `explain(format=..., **options)` ([`DynQuerySet::explain_with`]).
+    pub async fn explain_with(&self, format: Option<&str>, options: &[(&str, bool)]) -> Result<String> {
+        self.inner.explain_with(format, options).await
+    }
 }
 
 impl<M: Model> Default for QuerySet<M> {

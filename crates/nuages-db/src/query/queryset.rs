@@ -928,32 +928,6 @@ impl DynQuerySet {
             .await?
             .rows_affected)
     }
-
-    /// `explain()`: the database's plan of the query, one line per row.
-    pub async fn explain(&self) -> Result<String> {
-        let vendor = connection::prepare(self.db()).await?;
-        let Some(c) = self.sql(vendor)? else {
-            return Err(DbError::DatabaseError(
-                "EXPLAIN of a query that matches nothing".into(),
-            ));
-        };
-        let prefix = match vendor {
-            Vendor::Sqlite => "EXPLAIN QUERY PLAN ",
-            _ => "EXPLAIN ",
-        };
-        let rows = connection::fetch(self.db(), &format!("{prefix}{}", c.sql), &c.params).await?;
-        let lines: Vec<String> = rows
-            .into_iter()
-            .map(|r| {
-                r.into_values()
-                    .into_iter()
-                    .map(|v| super::lookups::py_str(&v))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .collect();
-        Ok(lines.join("\n"))
-    }
 }
 
 /// Validates the field references of an expression against the model (at call time).

@@ -577,9 +577,7 @@ impl DynQuerySet {
         let compiled = c.finish(&stmt);
         connection::fetch(self.db(), &compiled.sql, &compiled.params).await
     }
-}
 
-impl DynQuerySet {
     /// [`fetch_objects`](Self::fetch_objects) as a stream (`iterator(chunk_size)` with
     /// `select_related` or `prefetch_related`): rows are read `chunk_size` at a time, and
     /// with `prefetch_related` each chunk's lists are loaded before its objects are yielded
