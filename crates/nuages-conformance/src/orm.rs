@@ -333,13 +333,23 @@ fn kwargs_q(v: Option<&Json>) -> Res<Q> {
     keys.sort();
     let mut q = Q::new();
     for k in keys {
-        q = q & Q::lookup(k.clone(), rhs(&m[k], &subquery)?);
+        let value = match &m[k] {
+            // `{"$expr": expr}` embeds an expression of the spec language.
+            Json::Object(o) if o.contains_key("$expr") => {
+                nuages_db::query::Rhs::Expr(expr_json(&o["$expr"])?)
+            }
+            other => rhs(other, &subquery)?,
+        };
+        q = q & Q::lookup(k.clone(), value);
     }
     Ok(q)
 }
 
 /// An expression of the spec language (aggregates, functions, `Q`...).
 fn expr_json(v: &Json) -> Res<Expression> {
+    if let Some(inner) = v.get("$expr") {
+        return expr_json(inner);
+    }
     // `["Exists", {"$qs": ..}]` / `["Subquery", {"$qs": ..}]` need the runner's
     // queryset builder, so they are read here rather than in `exprs`.
     if let Json::Array(items) = v {

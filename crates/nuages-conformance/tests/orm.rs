@@ -360,7 +360,10 @@ fn functions_follow_the_fixture() {
     let line = format!(
         r#"{{"id": "fx", "model": "Book", "ops": [["filter", {{"pk__lte": 10}}], ["order_by", ["pk"]], ["annotate", {annotate}], ["values_list", ["left", "right", "substr", "replace", "strindex", "lpad", "repeat", "mod", "power", "sign", "sqrt"]]], "result": "rows"}}"#
     );
-    std::fs::write(&specs, line).expect("specs written");
+    // `{"$expr": ...}` as a lookup's value: books with fewer pages than their title's
+    // length squared.
+    let embedded = r#"{"id": "embedded", "model": "Book", "ops": [["filter", {"pages__lt": {"$expr": ["Power", ["Length", "title"], 2]}}]], "result": "count"}"#;
+    std::fs::write(&specs, format!("{line}\n{embedded}")).expect("specs written");
     let db = dir.join("functions.sqlite3");
     let _ = std::fs::remove_file(&db);
     let out = dir.join("functions.results.jsonl");
@@ -401,6 +404,17 @@ fn functions_follow_the_fixture() {
             ])
         })
         .collect();
+    let short = fixture["Book"]
+        .as_array()
+        .expect("books")
+        .iter()
+        .filter(|b| {
+            let len = b["title"].as_str().expect("title").chars().count() as i64;
+            b["pages"].as_i64().is_some_and(|p| p < len * len)
+        })
+        .count();
+    assert!(short > 0);
+    assert_eq!(results["embedded"]["value"], serde_json::json!(short));
     let actual = results["fx"]["value"].as_array().expect("rows").clone();
     assert_eq!(actual.len(), expected.len());
     for (a, e) in actual.iter().zip(&expected) {

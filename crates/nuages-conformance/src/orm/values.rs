@@ -112,7 +112,7 @@ pub fn rhs(v: &Json, subquery: &dyn Fn(&Json) -> Res<nuages_db::query::DynQueryS
             Some(Json::String(name)) => Ok(Rhs::Expr(nuages_db::query::OuterRef::new(name.as_str()).into())),
             _ => spec_err("$OuterRef needs a path"),
         },
-        Json::Object(o) if o.contains_key("$expr") => spec_err("expressions arrive with annotations"),
+        Json::Object(o) if o.contains_key("$expr") => spec_err("$expr is read by the runner"),
         other => Ok(Rhs::Expr(expression(other)?)),
     }
 }
