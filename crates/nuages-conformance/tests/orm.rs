@@ -174,6 +174,26 @@ fn run_specs(url: &str, specs: &Path, out: &Path) {
     assert!(status.success(), "the runner failed on {url}");
 }
 
+/// Runs the project's own spec `lines` (for what the published pack does not cover) on a
+/// fresh SQLite database and returns the results by id.
+fn run_own_specs(name: &str, lines: &[&str]) -> HashMap<String, Json> {
+    let dir = std::env::temp_dir().join(format!("nuages_conformance_{name}_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let specs = dir.join("specs.jsonl");
+    std::fs::write(&specs, lines.join("\n")).expect("specs written");
+    let db = dir.join("db.sqlite3");
+    let _ = std::fs::remove_file(&db);
+    let out = dir.join("results.jsonl");
+    run_specs(&format!("sqlite://{}", db.display()), &specs, &out);
+    by_id(load(&out))
+}
+
+/// `conformance/fixture.json`, the oracle of the project's own specs.
+fn fixture() -> Json {
+    let text = std::fs::read_to_string(root().join("conformance/fixture.json")).expect("fixture");
+    serde_json::from_str(&text).expect("fixture JSON")
+}
+
 /// Compares `actual` with `expected` over `ids`; returns the failures.
 fn check(
     expected: &HashMap<String, Json>,
@@ -260,25 +280,15 @@ fn sqlite_matches_django() {
 /// newest first) and Django's ValueError for a time unit.
 #[test]
 fn dates_results_follow_the_fixture() {
-    let dir = std::env::temp_dir().join(format!("nuages_conformance_dates_{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let specs = dir.join("dates.jsonl");
-    let lines = [
-        r#"{"id": "year", "model": "Book", "ops": [], "result": ["dates", "publication_date", "year"]}"#,
-        r#"{"id": "month-desc", "model": "Book", "ops": [["filter", {"rating__isnull": false}]], "result": ["dates", "publication_date", "month", "DESC"]}"#,
-        r#"{"id": "hour", "model": "Book", "ops": [], "result": ["dates", "publication_date", "hour"]}"#,
-    ];
-    std::fs::write(&specs, lines.join("\n")).expect("specs written");
-    let db = dir.join("dates.sqlite3");
-    let _ = std::fs::remove_file(&db);
-    let out = dir.join("dates.results.jsonl");
-    run_specs(&format!("sqlite://{}", db.display()), &specs, &out);
-    let results = by_id(load(&out));
-
-    let fixture: Json = serde_json::from_str(
-        &std::fs::read_to_string(root().join("conformance/fixture.json")).expect("fixture"),
-    )
-    .expect("fixture JSON");
+    let results = run_own_specs(
+        "dates",
+        &[
+            r#"{"id": "year", "model": "Book", "ops": [], "result": ["dates", "publication_date", "year"]}"#,
+            r#"{"id": "month-desc", "model": "Book", "ops": [["filter", {"rating__isnull": false}]], "result": ["dates", "publication_date", "month", "DESC"]}"#,
+            r#"{"id": "hour", "model": "Book", "ops": [], "result": ["dates", "publication_date", "hour"]}"#,
+        ],
+    );
+    let fixture = fixture();
     let books = fixture["Book"].as_array().expect("books");
     let truncated = |rated_only: bool, len: usize, suffix: &str| {
         let mut out: Vec<String> = books
@@ -309,25 +319,15 @@ fn dates_results_follow_the_fixture() {
 /// keys, and Django's FieldError listing its fields.
 #[test]
 fn store_books_is_queryable_like_a_model() {
-    let dir = std::env::temp_dir().join(format!("nuages_conformance_through_{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let specs = dir.join("through.jsonl");
-    let lines = [
-        r#"{"id": "per-store", "model": "Store_books", "ops": [["values", ["store"]], ["annotate", {"n": ["Count", "pk"]}], ["order_by", ["store"]], ["values_list", ["store", "n"]]], "result": "rows"}"#,
-        r#"{"id": "joined", "model": "Store_books", "ops": [["filter", {"book__pk__lte": 10, "store__pk": 3}]], "result": "count"}"#,
-        r#"{"id": "unknown", "model": "Store_books", "ops": [["filter", {"nope": 1}]], "result": "count"}"#,
-    ];
-    std::fs::write(&specs, lines.join("\n")).expect("specs written");
-    let db = dir.join("through.sqlite3");
-    let _ = std::fs::remove_file(&db);
-    let out = dir.join("through.results.jsonl");
-    run_specs(&format!("sqlite://{}", db.display()), &specs, &out);
-    let results = by_id(load(&out));
-
-    let fixture: Json = serde_json::from_str(
-        &std::fs::read_to_string(root().join("conformance/fixture.json")).expect("fixture"),
-    )
-    .expect("fixture JSON");
+    let results = run_own_specs(
+        "through",
+        &[
+            r#"{"id": "per-store", "model": "Store_books", "ops": [["values", ["store"]], ["annotate", {"n": ["Count", "pk"]}], ["order_by", ["store"]], ["values_list", ["store", "n"]]], "result": "rows"}"#,
+            r#"{"id": "joined", "model": "Store_books", "ops": [["filter", {"book__pk__lte": 10, "store__pk": 3}]], "result": "count"}"#,
+            r#"{"id": "unknown", "model": "Store_books", "ops": [["filter", {"nope": 1}]], "result": "count"}"#,
+        ],
+    );
+    let fixture = fixture();
     let rows = fixture["Store_books"].as_array().expect("Store_books rows");
     let mut per_store = std::collections::BTreeMap::<i64, i64>::new();
     for r in rows {
@@ -353,9 +353,6 @@ fn store_books_is_queryable_like_a_model() {
 /// checked against the fixture's own values for the first ten books.
 #[test]
 fn functions_follow_the_fixture() {
-    let dir = std::env::temp_dir().join(format!("nuages_conformance_functions_{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let specs = dir.join("functions.jsonl");
     let annotate = r#"{"left": ["Left", "title", 3], "right": ["Right", "title", 2], "substr": ["Substr", "title", 2, 3], "replace": ["Replace", "title", ["Value", "e"], ["Value", "E"]], "strindex": ["StrIndex", "title", ["Value", "e"]], "lpad": ["LPad", "title", 30, ["Value", "*"]], "repeat": ["Repeat", "title", 2], "mod": ["Mod", "pages", 7], "power": ["Power", "pages", 2], "sign": ["Sign", ["F", "pages"]], "sqrt": ["Sqrt", "pages"]}"#;
     let line = format!(
         r#"{{"id": "fx", "model": "Book", "ops": [["filter", {{"pk__lte": 10}}], ["order_by", ["pk"]], ["annotate", {annotate}], ["values_list", ["left", "right", "substr", "replace", "strindex", "lpad", "repeat", "mod", "power", "sign", "sqrt"]]], "result": "rows"}}"#
@@ -363,17 +360,8 @@ fn functions_follow_the_fixture() {
     // `{"$expr": ...}` as a lookup's value: books with fewer pages than their title's
     // length squared.
     let embedded = r#"{"id": "embedded", "model": "Book", "ops": [["filter", {"pages__lt": {"$expr": ["Power", ["Length", "title"], 2]}}]], "result": "count"}"#;
-    std::fs::write(&specs, format!("{line}\n{embedded}")).expect("specs written");
-    let db = dir.join("functions.sqlite3");
-    let _ = std::fs::remove_file(&db);
-    let out = dir.join("functions.results.jsonl");
-    run_specs(&format!("sqlite://{}", db.display()), &specs, &out);
-    let results = by_id(load(&out));
-
-    let fixture: Json = serde_json::from_str(
-        &std::fs::read_to_string(root().join("conformance/fixture.json")).expect("fixture"),
-    )
-    .expect("fixture JSON");
+    let results = run_own_specs("functions", &[&line, embedded]);
+    let fixture = fixture();
     let mut books: Vec<&Json> = fixture["Book"].as_array().expect("books").iter().collect();
     books.retain(|b| b["id"].as_i64().is_some_and(|id| id <= 10));
     books.sort_by_key(|b| b["id"].as_i64());
