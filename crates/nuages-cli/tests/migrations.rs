@@ -297,7 +297,7 @@ async fn makemigrations_detects_and_writes_changes() {
     ])
     .unwrap();
     let expected =
-        "Migrations for 'shop':\n  shop/migrations/m0002_author_age.rs\n    + Add field age to Author\n";
+        "Migrations for 'shop':\n  shop/migrations/m0002_author_age.rs\n    + Add field age to author\n";
     assert_eq!(
         p.run(&["makemigrations", "--no-input", "--dry-run"]).await,
         (0, expected.to_owned(), String::new())
@@ -341,7 +341,7 @@ async fn makemigrations_detects_and_writes_changes() {
         .await;
     assert_eq!(code, 0);
     assert!(
-        out.contains("m0002_add_age.rs\n    + Add field age to Author\n"),
+        out.contains("m0002_add_age.rs\n    + Add field age to author\n"),
         "{out}"
     );
     let source = std::fs::read_to_string(dir.join("migrations/m0002_add_age.rs")).unwrap();

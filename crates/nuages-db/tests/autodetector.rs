@@ -248,8 +248,8 @@ fn changed_managers_give_alter_model_managers() {
     let [Operation::AlterModelManagers { name, managers: got }] = m.operations.as_slice() else {
         panic!("{:?}", m.operations)
     };
-    assert_eq!((name.as_str(), got), ("Book", &managers));
-    assert_eq!(m.operations[0].describe(), "Change managers on Book");
+    assert_eq!((name.as_str(), got), ("book", &managers));
+    assert_eq!(m.operations[0].describe(), "Change managers on book");
     // Replayed, nothing is left; the initial migration carries them in CreateModel.
     let replayed = apply(&shelf(true, vec![]), m);
     assert_eq!(replayed, shelf(true, managers.clone()));
@@ -351,12 +351,12 @@ fn field_operations_follow_djangos_sorted_field_keys() {
     assert_eq!(
         ops,
         [
-            "Remove field bb from Book",
-            "Remove field yy from Book",
-            "Add field cc to Book",
-            "Add field mm to Book",
-            "Alter field alpha on Book",
-            "Alter field zeta on Book",
+            "Remove field bb from book",
+            "Remove field yy from book",
+            "Add field cc to book",
+            "Add field mm to book",
+            "Alter field alpha on book",
+            "Alter field zeta on book",
         ]
     );
 
@@ -391,8 +391,8 @@ fn field_operations_follow_djangos_sorted_field_keys() {
     assert_eq!(
         ops,
         [
-            "Rename field a_old on Book to c_new",
-            "Rename field b_old on Book to z_new",
+            "Rename field a_old on book to c_new",
+            "Rename field b_old on book to z_new",
         ]
     );
 }

@@ -139,10 +139,10 @@ fn autodetector_emits_alter_field_and_alter_model_table_comment() {
     assert_eq!(
         described,
         [
-            "Alter Note table comment",
-            "Add field flag to Note",
-            "Alter field author on Note",
-            "Alter field body on Note",
+            "Alter note table comment",
+            "Add field flag to note",
+            "Alter field author on note",
+            "Alter field body on note",
         ]
     );
     assert_eq!(
@@ -159,10 +159,10 @@ fn autodetector_emits_alter_field_and_alter_model_table_comment() {
     assert_eq!(
         described,
         [
-            "Alter Note table comment",
-            "Alter field author on Note",
-            "Alter field body on Note",
-            "Alter field flag on Note",
+            "Alter note table comment",
+            "Alter field author on note",
+            "Alter field body on note",
+            "Alter field flag on note",
         ]
     );
     assert!(matches!(

@@ -262,9 +262,9 @@ fn changing_an_option_is_remove_and_add_and_a_new_name_is_a_rename() {
     assert_eq!(
         ops,
         [
-            "Remove index doc_search_gin from Document",
-            "Rename index doc_title_hash on Document to doc_title_h",
-            "Create index doc_search_gin on field(s) search of model Document",
+            "Remove index doc_search_gin from document",
+            "Rename index doc_title_hash on document to doc_title_h",
+            "Create index doc_search_gin on field(s) search of model document",
         ]
     );
 }

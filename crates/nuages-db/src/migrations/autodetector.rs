@@ -305,7 +305,10 @@ fn app_changes(
 
     kept.sort_by_key(|(_, n)| n.name_lower());
     for (old, new) in &kept {
-        let name = new.name.clone();
+        // Django names a kept model by its lower-cased key in every operation it
+        // generates for it (`AddField(model_name='book', ...)`); only CreateModel,
+        // DeleteModel and RenameModel carry the class name.
+        let name = new.name_lower();
         // Relations pointing at renamed models compare as pointing at the new name.
         let mut old = (*old).clone();
         for f in &mut old.fields {
