@@ -3,12 +3,15 @@
 //! backend does not take.
 //!
 //! ```
+//! use nuages_db::backends::MySqlServer;
 //! use nuages_db::query::explain_prefix;
 //! use nuages_db::Vendor;
-//! assert_eq!(explain_prefix(Vendor::Postgres, false, Some("json"), &[("analyze", true)]).unwrap(), "EXPLAIN (ANALYZE true, FORMAT json)");
-//! assert_eq!(explain_prefix(Vendor::Sqlite, false, None, &[]).unwrap(), "EXPLAIN QUERY PLAN");
+//! assert_eq!(explain_prefix(Vendor::Postgres, None, Some("json"), &[("analyze", true)]).unwrap(), "EXPLAIN (ANALYZE true, FORMAT json)");
+//! assert_eq!(explain_prefix(Vendor::Sqlite, None, None, &[]).unwrap(), "EXPLAIN QUERY PLAN");
+//! let mariadb = MySqlServer::from_version("10.11.6-MariaDB");
+//! assert_eq!(explain_prefix(Vendor::MySql, Some(mariadb), Some("json"), &[("analyze", true)]).unwrap(), "ANALYZE FORMAT=json");
 //! assert_eq!(
-//!     explain_prefix(Vendor::Sqlite, false, Some("json"), &[]).unwrap_err().to_string(),
+//!     explain_prefix(Vendor::Sqlite, None, Some("json"), &[]).unwrap_err().to_string(),
 //!     "JSON is not a recognized format. SQLite does not support any formats."
 //! );
 //! ```
@@ -79,22 +82,9 @@ fn base_prefix(
 }
 
 /// The `EXPLAIN ...` prefix Django writes for `format` and the boolean `options`
-/// (`analyze=True`, ...) on `vendor`; `server` is the MySQL server once known (MariaDB
-/// and MySQL differ). Errors are Django's ValueErrors.
+/// (`analyze=True`, ...) on `vendor`; `server` is a MySQL alias's server once known
+/// (MariaDB and MySQL differ; `None` elsewhere). Errors are Django's ValueErrors.
 pub fn explain_prefix(
-    vendor: Vendor,
-    mariadb: bool,
-    format: Option<&str>,
-    options: &[(&str, bool)],
-) -> Result<String> {
-    let server = (vendor == Vendor::MySql).then_some(MySqlServer {
-        mariadb,
-        version: if mariadb { (10, 0, 0) } else { (8, 0, 16) },
-    });
-    prefix_for(vendor, server, format, options)
-}
-
-fn prefix_for(
     vendor: Vendor,
     server: Option<MySqlServer>,
     format: Option<&str>,
@@ -197,7 +187,7 @@ impl DynQuerySet {
         }
         let vendor = connection::prepare(self.db()).await?;
         let server = connection::mysql_server(self.db());
-        let prefix = prefix_for(vendor, server, format, options)?;
+        let prefix = explain_prefix(vendor, server, format, options)?;
         let Some(c) = self.sql(vendor)? else {
             return Err(DbError::DatabaseError(
                 "EXPLAIN of a query that matches nothing".into(),
