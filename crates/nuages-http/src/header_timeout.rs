@@ -14,8 +14,8 @@
 //!   blocked on a slow reader;
 //! - each time the connection's future waits, the [`Watchdog`] checks those: when no
 //!   request is in flight and nothing waits to be written, the connection waits for a
-//!   request head, and one tokio timer per connection, armed when that wait begins
-//!   (moved later, not reallocated, on the next one), closes it at the deadline.
+//!   request head, and one tokio timer per connection (moved lazily, never reallocated;
+//!   see [`Watchdog`]) closes it at that wait's deadline.
 //!
 //! One pipelined batch of requests is one wait, so the clock is read once per batch.
 //! HTTP/2 connections are left alone (hyper's timeout never applied to them either:
@@ -48,35 +48,54 @@ pub(crate) struct Activity {
 impl Activity {
     /// A request's head was read: in flight until the returned guard is dropped (the
     /// server keeps it in the response body).
+    ///
+    /// On HTTP/1 the counters are written with plain loads and stores, not atomic
+    /// read-modify-writes (which stall a core for tens of cycles, several times per
+    /// request): one connection's requests are started, and their bodies dropped, by its
+    /// one task, so no two writes can race. HTTP/2 serves each stream in a task of its
+    /// own; there nothing is counted (no head timeout applies to it).
     pub(crate) fn start(self: &Arc<Self>, version: http::Version) -> InFlight {
         if version == http::Version::HTTP_2 {
             self.http2.store(true, Relaxed);
+            return InFlight(None);
         }
-        self.started.fetch_add(1, Relaxed);
-        self.in_flight.fetch_add(1, Relaxed);
-        InFlight(self.clone())
+        self.started
+            .store(self.started.load(Relaxed).wrapping_add(1), Relaxed);
+        self.in_flight.store(self.in_flight.load(Relaxed) + 1, Relaxed);
+        InFlight(Some(self.clone()))
     }
 }
 
-/// One request in flight on its connection (see [`Activity::start`]).
+/// One request in flight on its connection (see [`Activity::start`]); nothing for an
+/// HTTP/2 stream.
 #[derive(Debug)]
-pub(crate) struct InFlight(Arc<Activity>);
+pub(crate) struct InFlight(Option<Arc<Activity>>);
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        self.0.in_flight.fetch_sub(1, Relaxed);
+        if let Some(activity) = &self.0 {
+            let in_flight = &activity.in_flight;
+            in_flight.store(in_flight.load(Relaxed).saturating_sub(1), Relaxed);
+        }
     }
 }
 
 /// Decides, each time a connection's future is pending, whether the client has had its
 /// time to send a request head.
+///
+/// The timer is moved lazily: a new wait for a head only notes its deadline, and the
+/// timer, still set to an earlier deadline, is moved to the noted one when it fires.
+/// Moving a tokio timer takes its driver's lock, which on a keep-alive connection
+/// without pipelining would be once per request; this way it is once per timeout
+/// period at most, and the connection still closes at the deadline of the wait that
+/// ran out.
 pub(crate) struct Watchdog {
     activity: Arc<Activity>,
     timeout: Duration,
     /// `started` when last looked at.
     seen: usize,
-    /// Whether the timer holds the deadline of the current wait for a head.
-    armed: bool,
+    /// The deadline of the current wait for a head, once one began.
+    deadline: Option<tokio::time::Instant>,
 }
 
 impl Watchdog {
@@ -85,7 +104,7 @@ impl Watchdog {
             activity,
             timeout,
             seen: 0,
-            armed: false,
+            deadline: None,
         }
     }
 
@@ -100,17 +119,31 @@ impl Watchdog {
         let started = activity.started.load(Relaxed);
         if activity.in_flight.load(Relaxed) > 0 || activity.write_blocked.load(Relaxed) {
             // Serving: the wait for the next head starts when this ends.
-            self.armed = false;
+            self.deadline = None;
             self.seen = started;
             return false;
         }
-        if !self.armed || started != self.seen {
+        let deadline = match self.deadline {
+            Some(deadline) if started == self.seen => deadline,
             // A new wait (requests were served since the last look): a new deadline.
-            self.seen = started;
-            self.armed = true;
-            sleep.as_mut().reset(tokio::time::Instant::now() + self.timeout);
+            _ => {
+                self.seen = started;
+                *self.deadline.insert(tokio::time::Instant::now() + self.timeout)
+            }
+        };
+        if sleep.deadline() > deadline {
+            sleep.as_mut().reset(deadline);
         }
-        sleep.poll(cx).is_ready()
+        loop {
+            if sleep.as_mut().poll(cx).is_pending() {
+                return false;
+            }
+            if sleep.deadline() >= deadline {
+                return true;
+            }
+            // The timer ran out at an earlier wait's deadline: on to this one's.
+            sleep.as_mut().reset(deadline);
+        }
     }
 }
 
@@ -189,7 +222,7 @@ mod tests {
         let sleep = tokio::time::sleep(Duration::from_secs(3600));
         tokio::pin!(sleep);
 
-        // Idle from the start: armed at the first look.
+        // Idle from the start: a deadline at the first look.
         assert!(!expired(&mut dog, sleep.as_mut()));
         // A request in flight for longer than the timeout is not cut off...
         let request = activity.start(http::Version::HTTP_11);
@@ -227,5 +260,33 @@ mod tests {
         // HTTP/2 connections are never timed out here.
         drop(activity.start(http::Version::HTTP_2));
         assert!(!expired(&mut dog, sleep.as_mut()));
+    }
+
+    /// The timer is not moved for each new wait: it runs out at an earlier wait's
+    /// deadline and only then moves on to the current one.
+    #[tokio::test]
+    async fn a_new_wait_moves_the_timer_only_when_it_runs_out() {
+        let activity = Arc::new(Activity::default());
+        let mut dog = Watchdog::new(activity.clone(), TIMEOUT);
+        // The server's timer starts out already run out.
+        let sleep = tokio::time::sleep(Duration::ZERO);
+        tokio::pin!(sleep);
+        assert!(!expired(&mut dog, sleep.as_mut()));
+        // Once run out, it moves to the first wait's deadline.
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        assert!(!expired(&mut dog, sleep.as_mut()));
+        let first = sleep.deadline();
+        assert!(first > tokio::time::Instant::now());
+        tokio::time::sleep(TIMEOUT / 2).await;
+        drop(activity.start(http::Version::HTTP_11));
+        // A new wait: the timer keeps the first wait's deadline...
+        assert!(!expired(&mut dog, sleep.as_mut()));
+        assert_eq!(sleep.deadline(), first);
+        // ...which passes without closing the connection: the timer moves on.
+        tokio::time::sleep(TIMEOUT / 2 + TIMEOUT / 4).await;
+        assert!(!expired(&mut dog, sleep.as_mut()));
+        assert!(sleep.deadline() > first);
+        tokio::time::sleep(TIMEOUT / 2).await;
+        assert!(expired(&mut dog, sleep.as_mut()));
     }
 }

@@ -45,8 +45,9 @@ struct Inner {
     headers: HeaderMap,
     body: Bytes,
     get: QueryDict,
-    post: QueryDict,
-    files: Files,
+    /// `POST` and `FILES`, out of line and only when a body had fields or files: most
+    /// requests have neither, and every byte here is moved when the request is built.
+    form: Option<Box<Form>>,
     cookies: OnceLock<HashMap<String, String>>,
     scheme: &'static str,
     remote_addr: Option<SocketAddr>,
@@ -54,6 +55,26 @@ struct Inner {
     conf: Arc<Conf>,
     resolver_match: Mutex<Option<Arc<ResolverMatch>>>,
     extensions: Mutex<http::Extensions>,
+}
+
+/// A request's `POST` and `FILES`.
+#[derive(Clone, Default)]
+struct Form {
+    post: QueryDict,
+    files: Files,
+}
+
+impl Form {
+    /// `None` when there is nothing to keep.
+    fn boxed(post: QueryDict, files: Files) -> Option<Box<Form>> {
+        (!post.is_empty() || !files.is_empty()).then(|| Box::new(Form { post, files }))
+    }
+
+    /// The empty form of requests without one.
+    fn empty() -> &'static Form {
+        static EMPTY: std::sync::LazyLock<Form> = std::sync::LazyLock::new(Form::default);
+        &EMPTY
+    }
 }
 
 impl std::fmt::Debug for HttpRequest {
@@ -203,12 +224,12 @@ impl HttpRequest {
     /// `request.POST`: form fields of `application/x-www-form-urlencoded` and
     /// `multipart/form-data` POST bodies.
     pub fn POST(&self) -> &QueryDict {
-        &self.inner.post
+        &self.inner.form.as_deref().unwrap_or(Form::empty()).post
     }
 
     /// `request.FILES`.
     pub fn FILES(&self) -> &Files {
-        &self.inner.files
+        &self.inner.form.as_deref().unwrap_or(Form::empty()).files
     }
 
     /// `request.COOKIES` (parsed on first use).
@@ -439,8 +460,7 @@ impl HttpRequest {
                 headers: parts.headers.clone(),
                 body: i.body.clone(),
                 get,
-                post: i.post.clone(),
-                files: i.files.clone(),
+                form: i.form.clone(),
                 cookies: OnceLock::new(),
                 scheme: i.scheme,
                 remote_addr: i.remote_addr,
@@ -774,8 +794,7 @@ impl RequestBuilder {
                 headers: self.headers,
                 body: self.body,
                 get,
-                post,
-                files: self.files,
+                form: Form::boxed(post, self.files),
                 cookies: OnceLock::new(),
                 scheme: self.scheme,
                 remote_addr: self.remote_addr,

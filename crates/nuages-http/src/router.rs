@@ -3,7 +3,11 @@
 //! URL resolution, `process_view`, the view, `process_exception`, template responses, and
 //! errors turned into responses by the (overridable) `handler400/403/404/500`.
 
+use std::any::Any;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+
+use futures::FutureExt;
 
 use crate::conf::Conf;
 use crate::debug;
@@ -158,13 +162,29 @@ impl Router {
         &self.resolver
     }
 
-    /// Runs one request through the whole cycle.
-    pub async fn handle(&self, request: HttpRequest) -> HttpResponse {
-        if !self.started.is_empty()
+    /// Whether request hooks or `request_started`/`request_finished` receivers are set.
+    fn has_request_hooks(&self) -> bool {
+        !self.started.is_empty()
             || !self.finished.is_empty()
             || crate::signals::request_started().has_listeners(None)
             || crate::signals::request_finished().has_listeners(None)
-        {
+    }
+
+    /// Whether a request runs any project code besides its view: middleware, request
+    /// hooks or signal receivers, or custom error handlers. Without any, only the view
+    /// can panic, and `get_response` catches that itself.
+    pub(crate) fn has_layers(&self) -> bool {
+        !self.middleware.is_empty()
+            || self.has_request_hooks()
+            || self.handler400.is_some()
+            || self.handler403.is_some()
+            || self.handler404.is_some()
+            || self.handler500.is_some()
+    }
+
+    /// Runs one request through the whole cycle.
+    pub async fn handle(&self, request: HttpRequest) -> HttpResponse {
+        if self.has_request_hooks() {
             return Box::pin(self.handle_signalled(request)).await;
         }
         // `run_middleware` spelled out: one async layer less for the response to move
@@ -204,30 +224,50 @@ impl Router {
     }
 
     /// Django's `_get_response`: resolve, `process_view`, the view, errors.
+    ///
+    /// Every path but the common one (a resolved URL, a view returning a plain response)
+    /// runs in a boxed future of its own: an async function's future is as large as its
+    /// largest state, and this one is moved into place for every request, so keeping the
+    /// rare states (error pages, template rendering) out of it keeps each move small.
     pub(crate) async fn get_response(&self, request: HttpRequest) -> HttpResponse {
         let matched = match self.resolver.resolve_shared(request.path_info()) {
             Ok(m) => m,
-            Err(err) => return self.response_for_error(request, err).await,
+            Err(err) => return Box::pin(self.response_for_error(request, err)).await,
         };
         request.set_resolver_match(Some(matched.clone()));
         for mw in self.middleware.iter() {
-            if let Some(response) = mw.process_view(&request, &matched.func).await {
+            // The rare path's future is made in a statement of its own, so that the
+            // response it takes is not held across its `.await` as well.
+            let rare = match mw.process_view(&request, &matched.func).await {
+                None => continue,
+                Some(response) => Box::pin(self.finish_template_response(&request, response)),
+            };
+            return rare.await;
+        }
+        let handle = request.clone();
+        // A panicking view is an uncaught exception: it goes through `process_exception`
+        // and `handler500` like any error of the view.
+        let view = AssertUnwindSafe(self.call_view(&matched.func, request)).catch_unwind();
+        let rare: futures::future::BoxFuture<'_, HttpResponse> = match view.await {
+            Err(panic) => {
+                Box::pin(self.handle_view_error(handle, HttpError::other(panic_message(panic.as_ref()))))
+            }
+            Ok(Ok(response)) if !crate::template::is_template_response(&response) => return response,
+            Ok(Ok(response)) => Box::pin(self.finish_template_response(&handle, response)),
+            Ok(Err(err)) => Box::pin(self.handle_view_error(handle, err)),
+        };
+        rare.await
+    }
+
+    /// A view's error: `process_exception` of each middleware (innermost first), then the
+    /// error handlers.
+    async fn handle_view_error(&self, request: HttpRequest, err: HttpError) -> HttpResponse {
+        for mw in self.middleware.iter().rev() {
+            if let Some(response) = mw.process_exception(&request, &err).await {
                 return self.finish_template_response(&request, response).await;
             }
         }
-        let handle = request.clone();
-        match self.call_view(&matched.func, request).await {
-            Ok(response) if !crate::template::is_template_response(&response) => response,
-            Ok(response) => self.finish_template_response(&handle, response).await,
-            Err(err) => {
-                for mw in self.middleware.iter().rev() {
-                    if let Some(response) = mw.process_exception(&handle, &err).await {
-                        return self.finish_template_response(&handle, response).await;
-                    }
-                }
-                self.response_for_error(handle, err).await
-            }
-        }
+        self.response_for_error(request, err).await
     }
 
     /// Calls the view, inside `atomic` blocks for the databases with `ATOMIC_REQUESTS`
@@ -323,4 +363,13 @@ impl Router {
             None => debug::bad_request(),
         }
     }
+}
+
+/// What a panic says (its `&str` or `String` payload), as the message of the 500 error.
+pub(crate) fn panic_message(panic: &(dyn Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "view panicked".to_owned())
 }

@@ -110,20 +110,29 @@ pub fn into_hyper(response: HttpResponse, server: &HeaderValue) -> http::Respons
     out
 }
 
+/// The request being read: built already (no body), or a body still to read.
+type ReadRequest = Result<HttpRequest, (HttpRequest, HttpError)>;
+
 /// Builds the request from what hyper parsed. A request without a body (every `GET`) is
-/// built on the spot; reading a body, with its limits and timeout, is a separate boxed
-/// future, so that the future the server keeps per request stays small.
-async fn read_request(
+/// built on the spot, before any future exists; reading a body, with its limits and
+/// timeout, is a boxed future of its own, so that the future the server keeps per request
+/// stays small.
+fn read_request(
     req: http::Request<Incoming>,
-    app: &Router,
+    conf: &Arc<crate::conf::Conf>,
     remote: SocketAddr,
     port: u16,
-) -> Result<HttpRequest, (HttpRequest, HttpError)> {
+) -> Result<ReadRequest, futures::future::BoxFuture<'static, ReadRequest>> {
     let (parts, body) = req.into_parts();
     if body.is_end_stream() && !is_multipart(&parts) {
-        return HttpRequest::served_without_body(parts, remote, port, app.conf.clone());
+        return Ok(HttpRequest::served_without_body(
+            parts,
+            remote,
+            port,
+            conf.clone(),
+        ));
     }
-    Box::pin(read_body(parts, body, app, remote, port)).await
+    Err(Box::pin(read_body(parts, body, conf.clone(), remote, port)))
 }
 
 /// Whether the request is a `multipart/form-data` POST (parsed into `POST` and `FILES`).
@@ -141,11 +150,11 @@ fn is_multipart(parts: &http::request::Parts) -> bool {
 async fn read_body(
     parts: http::request::Parts,
     body: Incoming,
-    app: &Router,
+    conf: Arc<crate::conf::Conf>,
     remote: SocketAddr,
     port: u16,
-) -> Result<HttpRequest, (HttpRequest, HttpError)> {
-    let conf = &app.conf;
+) -> ReadRequest {
+    let conf = &conf;
     let served = |parts, body| RequestBuilder::served(parts, body, remote, port, conf.clone());
     // The request the error page is rendered for when the body cannot be read.
     let bare = |parts, err| (served(parts, Bytes::new()).build(), err);
@@ -206,21 +215,26 @@ async fn read_body(
     }
 }
 
-/// Runs one request through `app`, turning a panic in a view into a 500 like an uncaught
-/// exception in Django.
+/// Runs one request through `app`, turning a panic into a 500 like an uncaught exception
+/// in Django. A view's panic is caught around the view (`Router::get_response`), where it
+/// goes through `process_exception`; this catches what panics in middleware or in a
+/// request hook, and costs nothing (no handle on the request kept aside) when the app has
+/// neither.
 pub async fn handle_catching(app: &Router, request: HttpRequest) -> HttpResponse {
-    let handle = request.clone();
-    match AssertUnwindSafe(app.handle(request)).catch_unwind().await {
-        Ok(r) => r,
-        Err(panic) => {
-            let msg = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "view panicked".to_owned());
-            app.response_for_error(handle, HttpError::other(msg)).await
-        }
+    if !app.has_layers() {
+        return app.handle(request).await;
     }
+    let handle = request.clone();
+    // The panic's future is made in a statement of its own, so that this future does not
+    // keep room for the caught result across its `.await` (see `Router::get_response`).
+    let panicked = match AssertUnwindSafe(app.handle(request)).catch_unwind().await {
+        Ok(response) => return response,
+        Err(panic) => {
+            let msg = crate::router::panic_message(panic.as_ref());
+            Box::pin(app.response_for_error(handle, HttpError::other(msg)))
+        }
+    };
+    panicked.await
 }
 
 /// What every request of a server shares: the app and its `Server` header value, behind
@@ -231,33 +245,63 @@ struct Served {
 }
 
 /// Serves one request of a connection; `in_flight` goes into the response body.
-async fn serve_one(
+///
+/// Not an `async fn`: hyper stores each request's future in place and moves it there
+/// whole, and an `async fn` would carry hyper's request (its parts are over 200 bytes) in
+/// every state. The request is built here, synchronously, and the future holds only what
+/// the rest of the cycle needs.
+fn serve_one(
     served: Arc<Served>,
     req: http::Request<Incoming>,
     remote: SocketAddr,
     port: u16,
     in_flight: InFlight,
-) -> Result<http::Response<ResponseBody>, Infallible> {
-    let app = &served.app;
+) -> impl Future<Output = Result<http::Response<ResponseBody>, Infallible>> + Send + 'static {
     let log = tracing::enabled!(target: "nuages.access", tracing::Level::INFO);
-    let start = log.then(|| (Instant::now(), req.method().clone(), req.uri().path().to_owned()));
-    let response = match read_request(req, app, remote, port).await {
-        Ok(request) => handle_catching(app, request).await,
-        Err((request, err)) => app.response_for_error(request, err).await,
-    };
-    if let Some((start, method, path)) = start {
+    let start = log.then(|| AccessLog {
+        start: Instant::now(),
+        method: req.method().clone(),
+        path: req.uri().path().to_owned(),
+    });
+    let read = read_request(req, &served.app.conf, remote, port);
+    async move {
+        let app = &served.app;
+        let read = match read {
+            Ok(read) => read,
+            Err(body) => body.await,
+        };
+        let response = match read {
+            Ok(request) => handle_catching(app, request).await,
+            Err((request, err)) => Box::pin(app.response_for_error(request, err)).await,
+        };
+        if let Some(entry) = start {
+            entry.write(remote, &response);
+        }
+        let mut out = into_hyper(response, &served.server);
+        out.body_mut().in_flight = Some(in_flight);
+        Ok(out)
+    }
+}
+
+/// What the access log (`nuages.access`) writes about a request, taken before the request
+/// is handed to the view.
+struct AccessLog {
+    start: Instant,
+    method: http::Method,
+    path: String,
+}
+
+impl AccessLog {
+    fn write(self, remote: SocketAddr, response: &HttpResponse) {
         tracing::info!(
             target: "nuages.access",
             remote = %remote.ip(),
-            %method,
-            path,
+            method = %self.method,
+            path = self.path,
             status = response.status.as_u16(),
-            micros = start.elapsed().as_micros() as u64,
+            micros = self.start.elapsed().as_micros() as u64,
         );
     }
-    let mut out = into_hyper(response, &served.server);
-    out.body_mut().in_flight = Some(in_flight);
-    Ok(out)
 }
 
 /// Drives one connection until it ends, or until its client has taken longer than the
@@ -331,14 +375,29 @@ pub async fn shutdown_signal() {
     }
 }
 
+/// The `Server` header's value, static: a value made from a `String` is reference
+/// counted, which would cost two atomic writes per response (its clone and its drop) on
+/// a count every core shares. The text is leaked once per server started (a few bytes),
+/// unless it is the default; a value with bytes outside visible ASCII (which a static
+/// value cannot hold) stays counted. An invalid value falls back to `nuages`.
+fn server_header_value(text: &str) -> HeaderValue {
+    const DEFAULT: HeaderValue = HeaderValue::from_static("nuages");
+    if text == "nuages" {
+        DEFAULT
+    } else if text.bytes().all(|b| b == b'\t' || (32..127).contains(&b)) {
+        HeaderValue::from_static(Box::leak(text.to_owned().into_boxed_str()))
+    } else {
+        HeaderValue::from_str(text).unwrap_or(DEFAULT)
+    }
+}
+
 /// Serves connections from `listener` until `shutdown` resolves, then drains.
 pub async fn serve_with_shutdown(
     listener: TcpListener,
     app: Router,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
-    let server =
-        HeaderValue::from_str(&app.conf.http.server_header).unwrap_or(HeaderValue::from_static("nuages"));
+    let server = server_header_value(&app.conf.http.server_header);
     let header_read_timeout = Duration::from_secs(app.conf.http.header_read_timeout.max(1));
     let grace = Duration::from_secs(app.conf.http.shutdown_grace_period);
     let served = Arc::new(Served { app, server });
@@ -385,4 +444,41 @@ pub async fn serve_with_shutdown(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The size of the future `f` returns.
+    fn future_size<A, B, C, D, E, F>(_f: fn(A, B, C, D, E) -> F) -> usize {
+        std::mem::size_of::<F>()
+    }
+
+    /// hyper moves each request's future into place whole, so its size is paid on every
+    /// request: it once was 1,352 bytes, most of it room for error pages and template
+    /// rendering that a request rarely needs (`Router::get_response`). The bounds leave
+    /// room for compiler changes, not for a rare path moved back into the common one.
+    #[test]
+    fn the_per_request_future_stays_small() {
+        let app = Router::for_tests(vec![]).unwrap();
+        let request = HttpRequest::builder("GET", "/").build();
+        let get_response = std::mem::size_of_val(&app.get_response(request.clone()));
+        let catching = std::mem::size_of_val(&handle_catching(&app, request));
+        let serve = future_size(serve_one);
+        assert!(get_response <= 256, "get_response: {get_response} bytes");
+        assert!(catching <= 384, "handle_catching: {catching} bytes");
+        assert!(serve <= 640, "serve_one: {serve} bytes");
+    }
+
+    #[test]
+    fn server_header_values() {
+        assert_eq!(server_header_value("nuages"), "nuages");
+        assert_eq!(server_header_value("my server/1.0"), "my server/1.0");
+        assert_eq!(
+            server_header_value("caf\u{e9}").as_bytes(),
+            "caf\u{e9}".as_bytes()
+        );
+        assert_eq!(server_header_value("bad\nvalue"), "nuages");
+    }
 }

@@ -320,9 +320,39 @@ async fn onion_order_and_hooks() {
     assert_eq!(r.text(), "handled: database exploded");
     assert_eq!(log.lock().unwrap()[4], "inner exception");
     log.lock().unwrap().clear();
+    // A panicking view is an uncaught exception: process_exception sees it.
+    let r = c.get("/panic/").send().await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.text(), "handled: oh no");
+    log.lock().unwrap().clear();
     assert_eq!(c.get("/short/").send().await.text(), "short-circuited");
     assert_eq!(*log.lock().unwrap(), ["outer in"]);
-    assert_eq!(started.load(Ordering::SeqCst), 3);
+    assert_eq!(started.load(Ordering::SeqCst), 4);
+}
+
+/// Panics outside the view: in a middleware, and in a custom error handler.
+#[tokio::test]
+async fn panics_in_middleware_and_handlers_are_500s() {
+    struct Panicking;
+    impl Middleware for Panicking {
+        fn call<'a>(&'a self, request: HttpRequest, next: Next<'a>) -> MiddlewareFuture<'a> {
+            Box::pin(async move {
+                if request.path() == "/" {
+                    panic!("middleware exploded");
+                }
+                next.run(request).await
+            })
+        }
+    }
+    let c = Client::new(app().with_middleware(Panicking));
+    let r = c.get("/").send().await;
+    assert_eq!(r.status, 500);
+    assert!(r.text().contains("Server Error (500)"));
+    assert_eq!(c.get("/missing/").send().await.status, 404);
+
+    let c = Client::new(app().handler404(|_request, _err| Box::pin(async { panic!("handler exploded") })));
+    assert_eq!(c.get("/nope/").send().await.status, 500);
+    assert_eq!(c.get("/panic/").send().await.status, 500);
 }
 
 #[tokio::test]

@@ -143,6 +143,15 @@ pub async fn fortunes(site: Arc<Site>, _request: HttpRequest) -> ViewResult {
 mod tests {
     use super::*;
 
+    /// Every view's future is allocated per request, at its largest state's size; a
+    /// `get(pk=...)` once carried room for the general `get()` (2 KB) it rarely needs,
+    /// which put `/db`'s allocation past the allocator's per-thread cache.
+    #[test]
+    fn a_primary_key_read_keeps_a_small_future() {
+        let size = std::mem::size_of_val(&World::objects().get_pk(1));
+        assert!(size <= 1024, "get_pk: {size} bytes");
+    }
+
     #[test]
     fn queries_are_clamped() {
         for (raw, n) in [

@@ -393,7 +393,9 @@ impl<M: Model> QuerySet<M> {
                 .inner
                 .exactly_one(collected::<InstanceSink<M>>(sink)?.instances(db));
         }
-        self.get(Q::lookup("pk", rhs)).await
+        // Boxed: the general `get` future is ten times the size of the fast path's, and
+        // an `async fn`'s future is as large as its largest state.
+        Box::pin(self.get(Q::lookup("pk", rhs))).await
     }
 
     /// `first()`.
