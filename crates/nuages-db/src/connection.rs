@@ -301,8 +301,10 @@ pub(crate) async fn fetch_into(
     sink: Box<dyn backends::RowSink>,
 ) -> Result<Box<dyn backends::RowSink>> {
     let timer = QueryTimer::start();
+    // The transaction's path is boxed, as the backend's future is already: every
+    // `get(pk=...)` carries this future, and that path inline would double its size.
     let result = match transaction::current(alias) {
-        Some(block) => block.fetch_into(sql, params, sink).await,
+        Some(block) => Box::pin(block.fetch_into(sql, params, sink)).await,
         None => match entry(alias) {
             Ok(e) => e.backend.fetch_into(sql, params, sink).await,
             Err(e) => Err(e),

@@ -371,7 +371,8 @@ impl<M: Model> QuerySet<M> {
             let sink = crate::connection::fetch_into(db, &statement.sql, &statement.params, sink).await?;
             return Ok(collected::<InstanceSink<M>>(sink)?.instances(db));
         }
-        self.run(&self.inner).await
+        // Boxed, as in `get_pk`: the general path's future is several times this one's.
+        Box::pin(self.run(&self.inner)).await
     }
 
     /// `get(Q)` (`Q::new()` for none).
@@ -384,18 +385,18 @@ impl<M: Model> QuerySet<M> {
     /// compiled the first time is reused (`query/pk_get.rs`) and the row decoded straight
     /// into `M`.
     pub async fn get_pk(&self, pk: impl Into<Rhs>) -> Result<M> {
-        let rhs = pk.into();
-        if let Some((statement, params)) = self.inner.pk_statement(&rhs) {
-            let db = self.inner.db();
-            let sink = statement.plan.sink::<M>();
-            let sink = crate::connection::fetch_into(db, &statement.sql, &params, sink).await?;
-            return self
-                .inner
-                .exactly_one(collected::<InstanceSink<M>>(sink)?.instances(db));
-        }
-        // Boxed: the general `get` future is ten times the size of the fast path's, and
-        // an `async fn`'s future is as large as its largest state.
-        Box::pin(self.get(Q::lookup("pk", rhs))).await
+        // The key is taken by value and handed back for the general path, never borrowed
+        // here: a borrowed local stays in the future across every later `.await`. The
+        // general `get` is boxed, its future being three times the size of this one.
+        let (statement, params) = match self.inner.pk_statement_owned(pk.into()) {
+            Ok(found) => found,
+            Err(rhs) => return Box::pin(self.get(Q::lookup("pk", rhs))).await,
+        };
+        let db = self.inner.db();
+        let sink = statement.plan.sink::<M>();
+        let sink = crate::connection::fetch_into(db, &statement.sql, &params, sink).await?;
+        self.inner
+            .exactly_one(collected::<InstanceSink<M>>(sink)?.instances(db))
     }
 
     /// `first()`.

@@ -178,6 +178,12 @@ impl DynQuerySet {
         Some((statement, params))
     }
 
+    /// [`DynQuerySet::pk_statement`] taking the key by value: `Err` gives it back for the
+    /// ordinary path.
+    pub(crate) fn pk_statement_owned(&self, rhs: Rhs) -> Result<(CachedStatement, PkParams), Rhs> {
+        self.pk_statement(&rhs).ok_or(rhs)
+    }
+
     /// The cached statement of this queryset's rows when it is plain (`all()`); `None`
     /// sends the caller down the ordinary path.
     pub(crate) fn all_statement(&self) -> Option<CachedStatement> {

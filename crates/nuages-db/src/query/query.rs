@@ -47,8 +47,10 @@ pub(crate) struct Join {
     pub join_type: JoinType,
     pub nullable: bool,
     pub refcount: usize,
-    /// A generic relation's content type condition (Django's extra restriction).
-    pub extra: Option<names::GenericRestriction>,
+    /// A generic relation's content type condition (Django's extra restriction), out
+    /// of line: most joins have none, and the model's own table is kept inline in every
+    /// query.
+    pub extra: Option<Box<names::GenericRestriction>>,
 }
 
 impl Join {
@@ -99,7 +101,10 @@ pub(crate) struct JoinInfo {
 #[derive(Debug, Clone)]
 pub struct Query {
     pub(crate) model: &'static ModelMeta,
-    pub(crate) joins: Vec<Join>,
+    /// The tables of the query, the model's own first. Kept inline while there is only
+    /// that one: making and cloning a queryset (each chained call clones its query) then
+    /// allocates nothing for it.
+    pub(crate) joins: smallvec::SmallVec<[Join; 1]>,
     pub(crate) where_: WhereNode,
     pub(crate) order_by: Vec<OrderTerm>,
     pub(crate) default_ordering: bool,
@@ -188,7 +193,7 @@ impl Query {
         };
         Query {
             model,
-            joins: vec![Join {
+            joins: smallvec::smallvec![Join {
                 table: Cow::Borrowed(model.db_table),
                 alias,
                 parent: usize::MAX,
@@ -443,7 +448,7 @@ impl Query {
                 join_type: JoinType::Inner,
                 nullable: if p.direct { p.nullable } else { true },
                 refcount: 0,
-                extra: p.extra,
+                extra: p.extra.map(Box::new),
             };
             alias = self.join(join, p.m2m, reuse);
             joins.push(alias);
