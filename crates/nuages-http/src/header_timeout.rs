@@ -27,7 +27,7 @@ use std::io;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use hyper::rt::{Read, ReadBufCursor, Write};
@@ -96,6 +96,9 @@ pub(crate) struct Watchdog {
     seen: usize,
     /// The deadline of the current wait for a head, once one began.
     deadline: Option<tokio::time::Instant>,
+    /// The waker the timer holds while it has not run out: polling the timer again with
+    /// the same one would only register it again (a few atomic writes per request).
+    registered: Option<Waker>,
 }
 
 impl Watchdog {
@@ -105,6 +108,7 @@ impl Watchdog {
             timeout,
             seen: 0,
             deadline: None,
+            registered: None,
         }
     }
 
@@ -135,7 +139,14 @@ impl Watchdog {
             sleep.as_mut().reset(deadline);
         }
         loop {
+            let holds_waker = self.registered.as_ref().is_some_and(|w| w.will_wake(cx.waker()));
+            if holds_waker && !sleep.is_elapsed() {
+                return false;
+            }
             if sleep.as_mut().poll(cx).is_pending() {
+                if !holds_waker {
+                    self.registered = Some(cx.waker().clone());
+                }
                 return false;
             }
             if sleep.deadline() >= deadline {

@@ -829,19 +829,25 @@ impl HttpRequest {
                 Ok(get) => (get, None),
                 Err(e) => (QueryDict::new(), Some(e)),
             };
-        let builder = RequestBuilder {
-            method: parts.method,
-            target,
-            headers: parts.headers,
-            body: Bytes::new(),
-            post: None,
-            files: Files::default(),
-            scheme: "http",
-            remote_addr: Some(remote_addr),
-            server_port,
-            conf: None,
+        // Built in place rather than through `RequestBuilder::finish`: no builder value
+        // (a few hundred bytes) to fill and move, no empty `FILES` to make and drop.
+        let request = HttpRequest {
+            inner: Arc::new(Inner {
+                method: parts.method,
+                target,
+                headers: parts.headers,
+                body: Bytes::new(),
+                get,
+                form: None,
+                cookies: OnceLock::new(),
+                scheme: "http",
+                remote_addr: Some(remote_addr),
+                server_port,
+                conf,
+                resolver_match: Mutex::new(None),
+                extensions: Mutex::new(http::Extensions::new()),
+            }),
         };
-        let request = builder.finish(conf, get, QueryDict::new());
         match err {
             None => Ok(request),
             Some(e) => Err((request, e)),
