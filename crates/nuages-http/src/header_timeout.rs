@@ -137,6 +137,8 @@ impl Watchdog {
         };
         if sleep.deadline() > deadline {
             sleep.as_mut().reset(deadline);
+            // A moved timer holds no waker until it is polled again.
+            self.registered = None;
         }
         loop {
             let holds_waker = self.registered.as_ref().is_some_and(|w| w.will_wake(cx.waker()));
@@ -149,6 +151,8 @@ impl Watchdog {
                 }
                 return false;
             }
+            // Run out: the timer woke its waker and holds none now.
+            self.registered = None;
             if sleep.deadline() >= deadline {
                 return true;
             }
@@ -299,5 +303,40 @@ mod tests {
         assert!(sleep.deadline() > first);
         tokio::time::sleep(TIMEOUT / 2).await;
         assert!(expired(&mut dog, sleep.as_mut()));
+    }
+
+    /// Once the timer has run out at an earlier wait's deadline and moved on, it must
+    /// wake the connection at the current wait's: only the timer can wake a connection
+    /// whose client sends nothing.
+    #[tokio::test]
+    async fn the_moved_timer_wakes_the_connection() {
+        let activity = Arc::new(Activity::default());
+        let mut dog = Watchdog::new(activity.clone(), TIMEOUT);
+        let sleep = tokio::time::sleep(Duration::ZERO);
+        tokio::pin!(sleep);
+        let start = tokio::time::Instant::now();
+        /// One look with the task's own waker.
+        async fn look(dog: &mut Watchdog, sleep: Pin<&mut tokio::time::Sleep>) -> bool {
+            let mut sleep = Some(sleep);
+            std::future::poll_fn(|cx| Poll::Ready(sleep.take().is_some_and(|s| dog.expired(s, cx)))).await
+        }
+        assert!(!look(&mut dog, sleep.as_mut()).await);
+        tokio::time::sleep(TIMEOUT / 2).await;
+        drop(activity.start(http::Version::HTTP_11));
+        // A new wait, seen after the timer ran out at the first wait's deadline.
+        assert!(!look(&mut dog, sleep.as_mut()).await);
+        // From here only the timer wakes this task.
+        let closed = std::future::poll_fn(|cx| match dog.expired(sleep.as_mut(), cx) {
+            true => Poll::Ready(()),
+            false => Poll::Pending,
+        });
+        tokio::time::timeout(TIMEOUT * 4, closed)
+            .await
+            .expect("the timer woke the connection");
+        // At the second wait's deadline (1.5 timeouts from the start), not at whatever
+        // else happened to wake the task later (here the 4-timeout guard above).
+        let waited = start.elapsed();
+        assert!(waited >= TIMEOUT + TIMEOUT / 2, "{waited:?}");
+        assert!(waited < TIMEOUT * 2 + TIMEOUT / 2, "{waited:?}");
     }
 }
