@@ -16,6 +16,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+. bench/tfb_lib.sh
 server=$1
 path=$2
 pipeline=${3:-1}
@@ -29,33 +30,15 @@ for tool in valgrind callgrind_control callgrind_annotate wrk; do
 done
 
 case "$server" in
-    nuages)
-        NUAGES_DATABASES__DEFAULT__URL="$DB_URL" NUAGES_DEBUG=false \
-        NUAGES_SECRET_KEY=tfb-benchmark-not-a-secret NUAGES_ALLOWED_HOSTS='["*"]' \
-            valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.out" \
-            target/release/tfb runserver "127.0.0.1:$PORT" >"$OUT/server.log" 2>&1 &
-        ;;
-    reference)
-        valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.out" \
-            target/release/tfb-reference "127.0.0.1:$PORT" "$DB_URL" >"$OUT/server.log" 2>&1 &
-        ;;
+    nuages|reference) ;;
     *) echo "usage: $0 nuages|reference PATH [PIPELINE] [SECONDS]"; exit 2 ;;
 esac
+tfb_start "$server" "$PORT" "$DB_URL" "$OUT/server.log" \
+    valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.out"
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
-for _ in $(seq 300); do
-    curl -fs "http://127.0.0.1:$PORT/plaintext" >/dev/null && break
-    sleep 0.2
-done
-
-cat >"$OUT/pipeline.lua" <<LUA
-init = function(args)
-  local r = {}
-  for i = 1, $pipeline do r[i] = wrk.format() end
-  req = table.concat(r)
-end
-request = function() return req end
-LUA
+tfb_wait "$PORT"
+tfb_pipeline_lua "$OUT/pipeline.lua" "$pipeline"
 wrk -t1 -c4 -d2s -s "$OUT/pipeline.lua" "http://127.0.0.1:$PORT$path" >/dev/null
 callgrind_control -z "$pid" >/dev/null
 wrk -t1 -c4 -d"${seconds}s" -s "$OUT/pipeline.lua" "http://127.0.0.1:$PORT$path" >"$OUT/wrk.txt"

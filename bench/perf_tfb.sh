@@ -17,6 +17,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+. bench/tfb_lib.sh
 server=$1
 path=$2
 pipeline=${3:-1}
@@ -31,31 +32,14 @@ for tool in perf wrk; do
 done
 
 case "$server" in
-    nuages)
-        NUAGES_DATABASES__DEFAULT__URL="$DB_URL" NUAGES_DEBUG=false \
-        NUAGES_SECRET_KEY=tfb-benchmark-not-a-secret NUAGES_ALLOWED_HOSTS='["*"]' \
-            target/release/tfb runserver "127.0.0.1:$PORT" >"$OUT/server.log" 2>&1 &
-        ;;
-    reference)
-        target/release/tfb-reference "127.0.0.1:$PORT" "$DB_URL" >"$OUT/server.log" 2>&1 &
-        ;;
+    nuages|reference) ;;
     *) echo "usage: $0 nuages|reference PATH [PIPELINE] [SECONDS]"; exit 2 ;;
 esac
+tfb_start "$server" "$PORT" "$DB_URL" "$OUT/server.log"
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
-for _ in $(seq 300); do
-    curl -fs "http://127.0.0.1:$PORT/plaintext" >/dev/null && break
-    sleep 0.2
-done
-
-cat >"$OUT/pipeline.lua" <<LUA
-init = function(args)
-  local r = {}
-  for i = 1, $pipeline do r[i] = wrk.format() end
-  req = table.concat(r)
-end
-request = function() return req end
-LUA
+tfb_wait "$PORT"
+tfb_pipeline_lua "$OUT/pipeline.lua" "$pipeline"
 url="http://127.0.0.1:$PORT$path"
 wrk -t2 -c64 -d3s -s "$OUT/pipeline.lua" "$url" >/dev/null
 wrk -t2 -c64 -d"$((seconds + 2))s" -s "$OUT/pipeline.lua" "$url" >"$OUT/wrk.txt" &

@@ -31,6 +31,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
+. bench/tfb_lib.sh
 PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432}
 DB_NAME=${DB_NAME:-hello_world}
 DB_URL="$PG_URL/$DB_NAME"
@@ -85,14 +86,10 @@ if [ "$DJANGO" = 1 ]; then
 fi
 
 echo "== starting the servers"
-NUAGES_DATABASES__DEFAULT__URL="$DB_URL" \
-NUAGES_DEBUG=false \
-NUAGES_SECRET_KEY=tfb-benchmark-not-a-secret \
-NUAGES_ALLOWED_HOSTS='["*"]' \
-    "$ROOT/target/release/tfb" runserver "127.0.0.1:$NUAGES_PORT" >"$WORK/nuages.log" 2>&1 &
+tfb_start nuages "$NUAGES_PORT" "$DB_URL" "$WORK/nuages.log"
 NUAGES_PID=$!
 PIDS+=("$NUAGES_PID")
-"$ROOT/target/release/tfb-reference" "127.0.0.1:$REF_PORT" "$DB_URL" >"$WORK/reference.log" 2>&1 &
+tfb_start reference "$REF_PORT" "$DB_URL" "$WORK/reference.log"
 REF_PID=$!
 PIDS+=("$REF_PID")
 if [ "$DJANGO" = 1 ]; then
@@ -111,11 +108,7 @@ port_of() { # server
     esac
 }
 for server in "${SERVERS[@]}"; do
-    port=$(port_of "$server")
-    for _ in $(seq 300); do
-        curl -fs "http://127.0.0.1:$port/plaintext" >/dev/null && break
-        sleep 0.1
-    done
+    tfb_wait "$(port_of "$server")"
 done
 
 echo "== verifying"
@@ -125,14 +118,7 @@ for server in "${SERVERS[@]}"; do
     tail -1 "$WORK/verify-$server.txt" | sed "s/^/$server: /"
 done
 
-cat >"$WORK/pipeline.lua" <<EOF
-init = function(args)
-  local r = {}
-  for i = 1, $PIPELINE do r[i] = wrk.format() end
-  req = table.concat(r)
-end
-request = function() return req end
-EOF
+tfb_pipeline_lua "$WORK/pipeline.lua" "$PIPELINE"
 
 rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 # The resident memory of a server: its process plus its children (gunicorn's workers).
