@@ -33,6 +33,25 @@ fn sqlite(c: &mut Criterion, rt: &Runtime) {
             check(&bare_sqlite(&conn));
         })
     });
+    // The same bare read on a thread of its own, answering over a channel as the ORM's
+    // SQLite connection threads do: what the hop between threads costs by itself.
+    let (jobs, job_rx) = std::sync::mpsc::channel::<tokio::sync::oneshot::Sender<Vec<Item>>>();
+    let thread_path = path.clone();
+    let worker = std::thread::spawn(move || {
+        let conn = rusqlite::Connection::open(&thread_path).unwrap();
+        while let Ok(reply) = job_rx.recv() {
+            let _ = reply.send(bare_sqlite(&conn));
+        }
+    });
+    group.bench_function("bare rusqlite on a connection thread", |b| {
+        b.to_async(rt).iter(|| async {
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            jobs.send(tx).unwrap();
+            check(&rx.await.unwrap());
+        })
+    });
+    drop(jobs);
+    worker.join().unwrap();
     group.bench_function("QuerySet::fetch", |b| {
         b.to_async(rt).iter(|| async {
             let items = Item::objects()

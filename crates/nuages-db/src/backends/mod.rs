@@ -225,7 +225,7 @@ impl RowChunks {
         }
     }
 
-    /// [`RowChunks::push`] from a thread outside the runtime (SQLite's connection thread).
+    /// [`RowChunks::push`] from a thread outside the runtime (a SQLite stream's reader).
     pub(crate) fn blocking_push(&mut self, row: Row) -> bool {
         self.rows.push(row);
         match self.full() {

@@ -1,8 +1,12 @@
 //! SQLite through `rusqlite` (bundled): Django's `django.db.backends.sqlite3`.
 //!
-//! A `rusqlite::Connection` blocks, so each one lives on a thread of its own and receives
-//! jobs over a channel; async callers await the answer. A small pool of such threads
-//! serves an alias. File databases use WAL so readers never wait for the writer;
+//! A `rusqlite::Connection` blocks, so a query runs where blocking is allowed: on the
+//! caller's thread made a blocking thread for the while (`block_in_place`, on a
+//! multi-threaded runtime), or on tokio's blocking pool (from a current-thread runtime, and
+//! for streams, whose reader waits on the caller). Reading on the caller's thread keeps the
+//! rows where they are used: handing 10,000 rows from a connection thread to the caller cost
+//! 16% more than reading them in place (`docs/benchmarks.md`, session 9). A small pool of
+//! connections serves an alias. File databases use WAL so readers never wait for the writer;
 //! every connection has `PRAGMA foreign_keys=ON` and the alias's busy timeout, and the
 //! SQL functions Django registers (`REGEXP` for the `regex`/`iregex` lookups, the
 //! `django_date_extract` family for date transforms, ...: see [`functions`]). `sqlite::memory:`
@@ -18,7 +22,7 @@
 pub mod functions;
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -96,11 +100,72 @@ fn parse_url(url: &str) -> Result<Target> {
     }
 }
 
-type Job = Box<dyn FnOnce(&mut rusqlite::Connection) + Send>;
+/// One connection and what it has caught up with, locked by the job that uses it.
+type Conn = Arc<Mutex<ConnState>>;
 
-/// One connection on its own thread.
-struct Worker {
-    jobs: std::sync::mpsc::Sender<Job>,
+struct ConnState {
+    conn: rusqlite::Connection,
+    /// How many of [`HOOKS`] ran on this connection.
+    hooks_applied: usize,
+    /// The pool's schema generation its cached statements were prepared under.
+    seen: u64,
+}
+
+impl ConnState {
+    /// Runs `f` on the connection once it has the hooks registered since its last job
+    /// and, after DDL anywhere in the pool, no statement prepared before it.
+    fn run<R>(&mut self, generation: &AtomicU64, f: impl FnOnce(&mut rusqlite::Connection) -> R) -> R {
+        if let Err(e) = apply_new_hooks(&self.conn, &mut self.hooks_applied) {
+            tracing::error!(target: "nuages_db::backends", error = %e, "SQLite connection hook failed");
+        }
+        let now = generation.load(Ordering::Acquire);
+        if now != self.seen {
+            self.conn.flush_prepared_statement_cache();
+            self.seen = now;
+        }
+        f(&mut self.conn)
+    }
+}
+
+/// Locks a connection; a job that panicked leaves it usable (its statement was dropped
+/// while unwinding).
+fn lock(conn: &Conn) -> std::sync::MutexGuard<'_, ConnState> {
+    conn.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Runs a blocking job where it costs least: on the calling thread when the runtime lets
+/// it block (`block_in_place` on a multi-threaded runtime; no runtime at all), so that the
+/// rows it reads are allocated on the thread that uses and frees them; on the blocking
+/// pool from a current-thread runtime, which must not block. A panic in the job is the
+/// caller's panic.
+async fn blocking<R: Send + 'static>(job: impl FnOnce() -> R + Send + 'static) -> Result<R> {
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread => {
+            match handle.spawn_blocking(job).await {
+                Ok(r) => Ok(r),
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(_) => Err(DbError::DatabaseError("the runtime is shutting down".to_owned())),
+            }
+        }
+        _ => Ok(tokio::task::block_in_place(job)),
+    }
+}
+
+/// Runs a blocking job on a thread of its own (the blocking pool, or a new thread
+/// outside a runtime), for jobs that wait on their caller: a stream's reader, a
+/// rollback while the caller goes on.
+fn spawn_blocking(job: impl FnOnce() + Send + 'static) -> Result<()> {
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) => {
+            drop(handle.spawn_blocking(job));
+            Ok(())
+        }
+        Err(_) => std::thread::Builder::new()
+            .name("nuages-sqlite".to_owned())
+            .spawn(job)
+            .map(drop)
+            .map_err(|e| DbError::DatabaseError(format!("cannot start a SQLite thread: {e}"))),
+    }
 }
 
 struct Pool {
@@ -108,11 +173,11 @@ struct Pool {
     target: Target,
     busy_timeout: Duration,
     acquire_timeout: Duration,
-    idle: Mutex<Vec<Worker>>,
+    idle: Mutex<Vec<Conn>>,
     permits: Arc<Semaphore>,
     /// Bumped after DDL: connections flush their prepared statements before the next job,
     /// so a cached `SELECT *` never reports the columns of a table as it was.
-    generation: Arc<std::sync::atomic::AtomicU64>,
+    generation: Arc<AtomicU64>,
 }
 
 fn open(target: &Target, busy_timeout: Duration) -> rusqlite::Result<rusqlite::Connection> {
@@ -132,42 +197,14 @@ fn open(target: &Target, busy_timeout: Duration) -> rusqlite::Result<rusqlite::C
 }
 
 impl Pool {
-    async fn spawn_worker(&self) -> Result<Worker> {
-        let (ready_tx, ready_rx) = oneshot::channel::<Result<()>>();
-        let (jobs, job_rx) = std::sync::mpsc::channel::<Job>();
-        let target = self.target.clone();
-        let busy = self.busy_timeout;
-        let generation = self.generation.clone();
-        std::thread::Builder::new()
-            .name(format!("nuages-sqlite-{}", self.alias))
-            .spawn(move || {
-                let mut conn = match open(&target, busy) {
-                    Ok(conn) => {
-                        let _ = ready_tx.send(Ok(()));
-                        conn
-                    }
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(map_err(e)));
-                        return;
-                    }
-                };
-                let mut hooks_applied = 0;
-                let mut seen = generation.load(Ordering::Acquire);
-                while let Ok(job) = job_rx.recv() {
-                    if let Err(e) = apply_new_hooks(&conn, &mut hooks_applied) {
-                        tracing::error!(target: "nuages_db::backends", error = %e, "SQLite connection hook failed");
-                    }
-                    let now = generation.load(Ordering::Acquire);
-                    if now != seen {
-                        conn.flush_prepared_statement_cache();
-                        seen = now;
-                    }
-                    job(&mut conn);
-                }
-            })
-            .map_err(|e| DbError::DatabaseError(format!("cannot start a SQLite connection thread: {e}")))?;
-        ready_rx.await.map_err(|_| thread_gone())??;
-        Ok(Worker { jobs })
+    async fn connect(&self) -> Result<Conn> {
+        let (target, busy) = (self.target.clone(), self.busy_timeout);
+        let conn = blocking(move || open(&target, busy)).await?.map_err(map_err)?;
+        Ok(Arc::new(Mutex::new(ConnState {
+            conn,
+            hooks_applied: 0,
+            seen: self.generation.load(Ordering::Acquire),
+        })))
     }
 
     async fn checkout(self: &Arc<Self>) -> Result<Checkout> {
@@ -181,65 +218,91 @@ impl Pool {
             })?
             .map_err(|_| DbError::DatabaseError("the connection pool is closed".to_owned()))?;
         let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        let worker = match idle {
-            Some(w) => w,
-            None => self.spawn_worker().await?,
+        let conn = match idle {
+            Some(conn) => conn,
+            None => self.connect().await?,
         };
         Ok(Checkout {
-            worker: Some(worker),
+            conn: Some(conn),
             pool: self.clone(),
-            _permit: permit,
+            permit: Some(permit),
             in_transaction: false,
         })
     }
+
+    fn give_back(&self, conn: Conn) {
+        self.idle.lock().unwrap_or_else(|e| e.into_inner()).push(conn);
+    }
 }
 
-fn thread_gone() -> DbError {
-    DbError::DatabaseError("the SQLite connection thread stopped".to_owned())
+fn connection_gone() -> DbError {
+    DbError::DatabaseError("the SQLite connection was returned to its pool".to_owned())
 }
 
 /// A connection taken from the pool; returned to it on drop (after rolling back a
 /// transaction left open).
 pub(crate) struct Checkout {
-    worker: Option<Worker>,
+    conn: Option<Conn>,
     pool: Arc<Pool>,
-    _permit: OwnedSemaphorePermit,
+    /// Released once the connection is back in the pool (after the rollback, if any).
+    permit: Option<OwnedSemaphorePermit>,
     in_transaction: bool,
 }
 
 impl Checkout {
+    fn conn(&self) -> Result<Conn> {
+        self.conn.clone().ok_or_else(connection_gone)
+    }
+
+    /// Runs `f` on the connection ([`blocking`]).
     async fn run<R: Send + 'static>(
         &self,
         f: impl FnOnce(&mut rusqlite::Connection) -> Result<R> + Send + 'static,
     ) -> Result<R> {
-        let worker = self.worker.as_ref().ok_or_else(thread_gone)?;
+        let (conn, generation) = (self.conn()?, self.pool.generation.clone());
+        blocking(move || lock(&conn).run(&generation, f)).await?
+    }
+
+    /// Runs `f` on the connection on a thread of its own ([`spawn_blocking`]) and waits
+    /// for it: `f` waits for the caller to read what it sends.
+    async fn run_apart<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut rusqlite::Connection) -> Result<R> + Send + 'static,
+    ) -> Result<R> {
+        let (conn, generation) = (self.conn()?, self.pool.generation.clone());
         let (tx, rx) = oneshot::channel();
-        let job: Job = Box::new(move |conn| {
-            let _ = tx.send(f(conn));
-        });
-        worker.jobs.send(job).map_err(|_| thread_gone())?;
-        rx.await.map_err(|_| thread_gone())?
+        spawn_blocking(move || {
+            let _ = tx.send(lock(&conn).run(&generation, f));
+        })?;
+        rx.await
+            .map_err(|_| DbError::DatabaseError("the SQLite query's thread stopped".to_owned()))?
     }
 }
 
 impl Drop for Checkout {
     fn drop(&mut self) {
-        if let Some(worker) = self.worker.take() {
-            if self.in_transaction {
-                let rollback: Job = Box::new(|conn| {
-                    if !conn.is_autocommit() {
-                        let _ = conn.execute_batch("ROLLBACK");
-                    }
-                });
-                if worker.jobs.send(rollback).is_err() {
-                    return;
+        let (Some(conn), permit) = (self.conn.take(), self.permit.take()) else {
+            return;
+        };
+        if !self.in_transaction {
+            self.pool.give_back(conn);
+            return;
+        }
+        // The permit goes with the connection, so nobody checks it out before the
+        // rollback.
+        let pool = self.pool.clone();
+        let rollback = move || {
+            {
+                let state = lock(&conn);
+                if !state.conn.is_autocommit() {
+                    let _ = state.conn.execute_batch("ROLLBACK");
                 }
             }
-            self.pool
-                .idle
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(worker);
+            pool.give_back(conn);
+            drop(permit);
+        };
+        if let Err(e) = spawn_blocking(rollback) {
+            tracing::error!(target: "nuages_db::backends", error = %e, "cannot roll back an abandoned SQLite transaction");
         }
     }
 }
@@ -403,7 +466,7 @@ pub(crate) fn read_as_is<T: crate::value::FromValue>(
     }
 }
 
-/// Steps the statement on the connection's thread, handing each row to the sink.
+/// Steps the statement, handing each row to the sink.
 fn fetch_sink(
     conn: &rusqlite::Connection,
     sql: &str,
@@ -468,8 +531,8 @@ impl SqliteBackend {
 }
 
 impl SqliteBackend {
-    /// Runs a query on a pooled connection's thread, which reads `chunk_size` rows at a
-    /// time and hands each chunk over (Django's `fetchmany(chunk_size)`); the channel
+    /// Runs a query on a pooled connection, on a thread of its own that reads `chunk_size`
+    /// rows at a time and hands each chunk over (Django's `fetchmany(chunk_size)`); the channel
     /// holds one chunk, so at most two chunks are read ahead of the reader. The
     /// connection stays checked out until the stream is dropped.
     fn chunks(
@@ -482,15 +545,16 @@ impl SqliteBackend {
         let start = async move {
             let conn = pool.checkout().await?;
             let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<Row>>>(1);
-            let worker = conn.worker.as_ref().ok_or_else(thread_gone)?;
-            let job: Job = Box::new(move |c| {
-                let mut rows = RowChunks::new(tx, chunk_size);
-                match fetch_on(c, &sql, &params, |row| rows.blocking_push(row)) {
-                    Ok(()) => rows.blocking_finish(),
-                    Err(e) => rows.blocking_fail(e),
-                }
-            });
-            worker.jobs.send(job).map_err(|_| thread_gone())?;
+            let (state, generation) = (conn.conn()?, pool.generation.clone());
+            spawn_blocking(move || {
+                lock(&state).run(&generation, |c| {
+                    let mut rows = RowChunks::new(tx, chunk_size);
+                    match fetch_on(c, &sql, &params, |row| rows.blocking_push(row)) {
+                        Ok(()) => rows.blocking_finish(),
+                        Err(e) => rows.blocking_fail(e),
+                    }
+                })
+            })?;
             Ok::<_, DbError>((conn, rx))
         };
         stream::once(start)
@@ -600,7 +664,7 @@ impl DedicatedConnection for Checkout {
         Box::pin(self.run(move |c| fetch_sink(c, &sql, &params, sink)))
     }
 
-    /// Steps the statement on the connection's thread, which waits while the channel is
+    /// Steps the statement on a thread of its own, which waits while the channel is
     /// full; a closed channel stops the statement.
     fn stream_into<'a>(
         &'a mut self,
@@ -609,7 +673,7 @@ impl DedicatedConnection for Checkout {
         mut rows: RowChunks,
     ) -> DbFuture<'a, ()> {
         let (sql, params) = (sql.to_owned(), params.to_vec());
-        Box::pin(self.run(move |c| {
+        Box::pin(self.run_apart(move |c| {
             fetch_on(c, &sql, &params, |row| rows.blocking_push(row))?;
             rows.blocking_finish();
             Ok(())
@@ -634,6 +698,8 @@ impl DedicatedConnection for Checkout {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use futures::FutureExt;
+    use std::panic::AssertUnwindSafe;
 
     /// Ten rows without a table.
     const TEN: &str =
@@ -658,6 +724,83 @@ mod tests {
             .map(|r| r.unwrap().into_values().remove(0))
             .collect();
         assert_eq!(ns, (1..=10).map(Value::Int).collect::<Vec<_>>());
+    }
+
+    fn memory(alias: &str) -> SqliteBackend {
+        let settings = nuages_core::DatabaseSettings {
+            url: "sqlite::memory:".into(),
+            ..Default::default()
+        };
+        SqliteBackend::new(alias, &settings).unwrap()
+    }
+
+    fn runtime(multi_threaded: bool) -> tokio::runtime::Runtime {
+        let mut builder = if multi_threaded {
+            tokio::runtime::Builder::new_multi_thread()
+        } else {
+            tokio::runtime::Builder::new_current_thread()
+        };
+        builder.enable_all().build().unwrap()
+    }
+
+    /// Where a query runs: on the caller's thread where it may block, so that its rows
+    /// are allocated where they are used; on the blocking pool from a current-thread
+    /// runtime, whose only thread must not block.
+    #[test]
+    fn queries_run_on_the_callers_thread_where_it_may_block() {
+        for multi in [true, false] {
+            let runtime = runtime(multi);
+            let ran_here = runtime.block_on(async {
+                let backend = memory("in_place");
+                let conn = backend.pool.checkout().await.unwrap();
+                let here = std::thread::current().id();
+                let there = conn.run(|_| Ok(std::thread::current().id())).await.unwrap();
+                here == there
+            });
+            assert_eq!(ran_here, multi, "multi-threaded runtime: {multi}");
+        }
+    }
+
+    /// A transaction left open by a dropped checkout is rolled back before anyone else
+    /// gets the connection, on either runtime.
+    #[test]
+    fn an_abandoned_transaction_is_rolled_back_before_the_connection_is_reused() {
+        for multi in [true, false] {
+            let runtime = runtime(multi);
+            runtime.block_on(async {
+                let backend = memory("abandoned");
+                backend
+                    .execute_script("CREATE TABLE t (n INTEGER)")
+                    .await
+                    .unwrap();
+                for _ in 0..20 {
+                    let mut conn = backend.pool.checkout().await.unwrap();
+                    conn.execute_script("BEGIN").await.unwrap();
+                    conn.set_in_transaction(true);
+                    conn.execute("INSERT INTO t VALUES (1)", &[]).await.unwrap();
+                    drop(conn);
+                    let rows = backend.fetch("SELECT COUNT(*) FROM t", &[]).await.unwrap();
+                    assert_eq!(
+                        rows[0].values(),
+                        &[Value::Int(0)],
+                        "multi-threaded runtime: {multi}"
+                    );
+                }
+            });
+        }
+    }
+
+    /// A job that panics panics its caller, and leaves the connection usable.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_panicking_job_leaves_the_connection_usable() {
+        let backend = memory("panicking");
+        let conn = backend.pool.checkout().await.unwrap();
+        let panicked = AssertUnwindSafe(conn.run(|_| -> Result<()> { panic!("in the job") }))
+            .catch_unwind()
+            .await;
+        assert!(panicked.is_err());
+        let rows = conn.run(|c| fetch_all(c, "SELECT 1", &[])).await.unwrap();
+        assert_eq!(rows[0].values(), &[Value::Int(1)]);
     }
 
     #[test]
