@@ -1,6 +1,7 @@
 //! Fetching 10,000 rows into structs: the bare driver vs the ORM
 //! (`Item::objects().order_by(["id"]).fetch()`, the model path) and vs raw SQL through
-//! `nuages_db::connection::fetch`, on SQLite (always) and PostgreSQL (when
+//! `nuages_db::connection::fetch`, on SQLite (always; there also the bare read on a thread
+//! of its own, what a hop between threads costs) and PostgreSQL (when
 //! `NUAGES_TEST_POSTGRES_URL` is set); on PostgreSQL also one row by primary key, bare vs
 //! `get(pk=...)`.
 //!

@@ -1,12 +1,10 @@
 //! SQLite through `rusqlite` (bundled): Django's `django.db.backends.sqlite3`.
 //!
-//! A `rusqlite::Connection` blocks, so a query runs where blocking is allowed: on the
-//! caller's thread made a blocking thread for the while (`block_in_place`, on a
-//! multi-threaded runtime), or on tokio's blocking pool (from a current-thread runtime, and
-//! for streams, whose reader waits on the caller). Reading on the caller's thread keeps the
-//! rows where they are used: handing 10,000 rows from a connection thread to the caller cost
-//! 16% more than reading them in place (`docs/benchmarks.md`, session 9). A small pool of
-//! connections serves an alias. File databases use WAL so readers never wait for the writer;
+//! A `rusqlite::Connection` blocks, so each one has a thread of its own that runs the jobs
+//! sent to it while async callers await the answer; a caller whose thread serves no other
+//! task (a command's or a script's `block_on`) runs its query in place instead, so the rows
+//! stay on the thread that uses them ([`Checkout::run`]). A small pool of connections
+//! serves an alias. File databases use WAL so readers never wait for the writer;
 //! every connection has `PRAGMA foreign_keys=ON` and the alias's busy timeout, and the
 //! SQL functions Django registers (`REGEXP` for the `regex`/`iregex` lookups, the
 //! `django_date_extract` family for date transforms, ...: see [`functions`]). `sqlite::memory:`
@@ -21,6 +19,7 @@
 
 pub mod functions;
 
+use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -100,9 +99,7 @@ fn parse_url(url: &str) -> Result<Target> {
     }
 }
 
-/// One connection and what it has caught up with, locked by the job that uses it.
-type Conn = Arc<Mutex<ConnState>>;
-
+/// A connection and what it has caught up with, locked by the job that uses it.
 struct ConnState {
     conn: rusqlite::Connection,
     /// How many of [`HOOKS`] ran on this connection.
@@ -127,44 +124,51 @@ impl ConnState {
     }
 }
 
-/// Locks a connection; a job that panicked leaves it usable (its statement was dropped
-/// while unwinding).
-fn lock(conn: &Conn) -> std::sync::MutexGuard<'_, ConnState> {
-    conn.lock().unwrap_or_else(|e| e.into_inner())
+/// Work for a connection's thread.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// One pooled connection: its state, and the thread of its own that runs the jobs sent
+/// to it.
+#[derive(Clone)]
+struct Conn {
+    state: Arc<Mutex<ConnState>>,
+    thread: std::sync::mpsc::Sender<Job>,
 }
 
-/// Runs a blocking job where it costs least: on the calling thread when the runtime lets
-/// it block (`block_in_place` on a multi-threaded runtime; no runtime at all), so that the
-/// rows it reads are allocated on the thread that uses and frees them; on the blocking
-/// pool from a current-thread runtime, which must not block. A panic in the job is the
-/// caller's panic.
-async fn blocking<R: Send + 'static>(job: impl FnOnce() -> R + Send + 'static) -> Result<R> {
-    match tokio::runtime::Handle::try_current() {
-        Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread => {
-            match handle.spawn_blocking(job).await {
-                Ok(r) => Ok(r),
-                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-                Err(_) => Err(DbError::DatabaseError("the runtime is shutting down".to_owned())),
-            }
-        }
-        _ => Ok(tokio::task::block_in_place(job)),
+impl Conn {
+    /// Locks the connection; a job that panicked leaves it usable (its statement was
+    /// dropped while unwinding).
+    fn lock(&self) -> std::sync::MutexGuard<'_, ConnState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Sends `job` to the connection's thread.
+    fn send(&self, job: impl FnOnce() + Send + 'static) -> Result<()> {
+        self.thread.send(Box::new(job)).map_err(|_| thread_gone())
     }
 }
 
-/// Runs a blocking job on a thread of its own (the blocking pool, or a new thread
-/// outside a runtime), for jobs that wait on their caller: a stream's reader, a
-/// rollback while the caller goes on.
-fn spawn_blocking(job: impl FnOnce() + Send + 'static) -> Result<()> {
+fn thread_gone() -> DbError {
+    DbError::DatabaseError("the SQLite connection thread stopped".to_owned())
+}
+
+/// Whether a query may block the calling thread: yes where the thread serves no other
+/// task (outside any runtime, or in a multi-threaded runtime's `block_on`: a management
+/// command, a script, a benchmark); no on a runtime's worker (a view), nor in a
+/// current-thread runtime, whose tasks would stall.
+///
+/// Where it may, the query runs in place, and its rows are allocated on the thread that
+/// uses and frees them: reading 10,000 rows on a connection's thread and handing them over
+/// cost 16% more than reading them in place. Elsewhere the connection's thread runs it,
+/// which for a server's small queries costs less than making a worker a blocking thread
+/// for the while (`block_in_place`), both measured in `docs/benchmarks.md` (session 9).
+fn may_block_here() -> bool {
     match tokio::runtime::Handle::try_current() {
+        Err(_) => true,
         Ok(handle) => {
-            drop(handle.spawn_blocking(job));
-            Ok(())
+            handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread
+                && tokio::task::try_id().is_none()
         }
-        Err(_) => std::thread::Builder::new()
-            .name("nuages-sqlite".to_owned())
-            .spawn(job)
-            .map(drop)
-            .map_err(|e| DbError::DatabaseError(format!("cannot start a SQLite thread: {e}"))),
     }
 }
 
@@ -197,14 +201,33 @@ fn open(target: &Target, busy_timeout: Duration) -> rusqlite::Result<rusqlite::C
 }
 
 impl Pool {
+    /// Opens a connection on a new thread of its own.
     async fn connect(&self) -> Result<Conn> {
+        let (ready_tx, ready_rx) = oneshot::channel::<Result<Arc<Mutex<ConnState>>>>();
+        let (thread, jobs) = std::sync::mpsc::channel::<Job>();
         let (target, busy) = (self.target.clone(), self.busy_timeout);
-        let conn = blocking(move || open(&target, busy)).await?.map_err(map_err)?;
-        Ok(Arc::new(Mutex::new(ConnState {
-            conn,
-            hooks_applied: 0,
-            seen: self.generation.load(Ordering::Acquire),
-        })))
+        let seen = self.generation.load(Ordering::Acquire);
+        std::thread::Builder::new()
+            .name(format!("nuages-sqlite-{}", self.alias))
+            .spawn(move || {
+                let opened = open(&target, busy).map_err(map_err).map(|conn| {
+                    Arc::new(Mutex::new(ConnState {
+                        conn,
+                        hooks_applied: 0,
+                        seen,
+                    }))
+                });
+                let open = opened.is_ok();
+                let _ = ready_tx.send(opened);
+                if open {
+                    while let Ok(job) = jobs.recv() {
+                        job();
+                    }
+                }
+            })
+            .map_err(|e| DbError::DatabaseError(format!("cannot start a SQLite connection thread: {e}")))?;
+        let state = ready_rx.await.map_err(|_| thread_gone())??;
+        Ok(Conn { state, thread })
     }
 
     async fn checkout(self: &Arc<Self>) -> Result<Checkout> {
@@ -235,10 +258,6 @@ impl Pool {
     }
 }
 
-fn connection_gone() -> DbError {
-    DbError::DatabaseError("the SQLite connection was returned to its pool".to_owned())
-}
-
 /// A connection taken from the pool; returned to it on drop (after rolling back a
 /// transaction left open).
 pub(crate) struct Checkout {
@@ -250,32 +269,43 @@ pub(crate) struct Checkout {
 }
 
 impl Checkout {
-    fn conn(&self) -> Result<Conn> {
-        self.conn.clone().ok_or_else(connection_gone)
+    fn conn(&self) -> Result<&Conn> {
+        self.conn.as_ref().ok_or_else(thread_gone)
     }
 
-    /// Runs `f` on the connection ([`blocking`]).
+    /// Runs `f` on the connection: in place where the thread may block
+    /// ([`may_block_here`]), on the connection's thread otherwise. A panic in `f` is the
+    /// caller's panic either way.
     async fn run<R: Send + 'static>(
         &self,
         f: impl FnOnce(&mut rusqlite::Connection) -> Result<R> + Send + 'static,
     ) -> Result<R> {
-        let (conn, generation) = (self.conn()?, self.pool.generation.clone());
-        blocking(move || lock(&conn).run(&generation, f)).await?
+        let conn = self.conn()?;
+        if may_block_here() {
+            return conn.lock().run(&self.pool.generation, f);
+        }
+        self.run_apart(f).await
     }
 
-    /// Runs `f` on the connection on a thread of its own ([`spawn_blocking`]) and waits
-    /// for it: `f` waits for the caller to read what it sends.
+    /// Runs `f` on the connection's thread and waits for it; for a job that waits on its
+    /// caller (a stream's reader).
     async fn run_apart<R: Send + 'static>(
         &self,
         f: impl FnOnce(&mut rusqlite::Connection) -> Result<R> + Send + 'static,
     ) -> Result<R> {
-        let (conn, generation) = (self.conn()?, self.pool.generation.clone());
+        let conn = self.conn()?;
+        let (state, generation) = (conn.state.clone(), self.pool.generation.clone());
         let (tx, rx) = oneshot::channel();
-        spawn_blocking(move || {
-            let _ = tx.send(lock(&conn).run(&generation, f));
+        conn.send(move || {
+            let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+            let _ = tx.send(std::panic::catch_unwind(AssertUnwindSafe(|| {
+                state.run(&generation, f)
+            })));
         })?;
-        rx.await
-            .map_err(|_| DbError::DatabaseError("the SQLite query's thread stopped".to_owned()))?
+        match rx.await.map_err(|_| thread_gone())? {
+            Ok(result) => result,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
     }
 }
 
@@ -288,21 +318,21 @@ impl Drop for Checkout {
             self.pool.give_back(conn);
             return;
         }
-        // The permit goes with the connection, so nobody checks it out before the
-        // rollback.
-        let pool = self.pool.clone();
+        // The connection and its permit go back to the pool after the rollback, so that
+        // nobody runs a statement inside the abandoned transaction.
+        let (pool, back) = (self.pool.clone(), conn.clone());
         let rollback = move || {
             {
-                let state = lock(&conn);
+                let state = back.lock();
                 if !state.conn.is_autocommit() {
                     let _ = state.conn.execute_batch("ROLLBACK");
                 }
             }
-            pool.give_back(conn);
+            pool.give_back(back);
             drop(permit);
         };
-        if let Err(e) = spawn_blocking(rollback) {
-            tracing::error!(target: "nuages_db::backends", error = %e, "cannot roll back an abandoned SQLite transaction");
+        if conn.send(rollback).is_err() {
+            tracing::error!(target: "nuages_db::backends", "cannot roll back an abandoned SQLite transaction: its thread stopped");
         }
     }
 }
@@ -531,8 +561,8 @@ impl SqliteBackend {
 }
 
 impl SqliteBackend {
-    /// Runs a query on a pooled connection, on a thread of its own that reads `chunk_size`
-    /// rows at a time and hands each chunk over (Django's `fetchmany(chunk_size)`); the channel
+    /// Runs a query on a pooled connection's thread, which reads `chunk_size` rows at a
+    /// time and hands each chunk over (Django's `fetchmany(chunk_size)`); the channel
     /// holds one chunk, so at most two chunks are read ahead of the reader. The
     /// connection stays checked out until the stream is dropped.
     fn chunks(
@@ -545,9 +575,10 @@ impl SqliteBackend {
         let start = async move {
             let conn = pool.checkout().await?;
             let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<Row>>>(1);
-            let (state, generation) = (conn.conn()?, pool.generation.clone());
-            spawn_blocking(move || {
-                lock(&state).run(&generation, |c| {
+            let (state, generation) = (conn.conn()?.state.clone(), pool.generation.clone());
+            conn.conn()?.send(move || {
+                let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+                state.run(&generation, |c| {
                     let mut rows = RowChunks::new(tx, chunk_size);
                     match fetch_on(c, &sql, &params, |row| rows.blocking_push(row)) {
                         Ok(()) => rows.blocking_finish(),
@@ -664,7 +695,7 @@ impl DedicatedConnection for Checkout {
         Box::pin(self.run(move |c| fetch_sink(c, &sql, &params, sink)))
     }
 
-    /// Steps the statement on a thread of its own, which waits while the channel is
+    /// Steps the statement on the connection's thread, which waits while the channel is
     /// full; a closed channel stops the statement.
     fn stream_into<'a>(
         &'a mut self,
@@ -699,7 +730,6 @@ impl DedicatedConnection for Checkout {
 mod tests {
     use super::*;
     use futures::FutureExt;
-    use std::panic::AssertUnwindSafe;
 
     /// Ten rows without a table.
     const TEN: &str =
@@ -743,21 +773,25 @@ mod tests {
         builder.enable_all().build().unwrap()
     }
 
-    /// Where a query runs: on the caller's thread where it may block, so that its rows
-    /// are allocated where they are used; on the blocking pool from a current-thread
-    /// runtime, whose only thread must not block.
+    /// Where a query runs: in place on a thread that serves no other task (a
+    /// multi-threaded runtime's `block_on`), so that its rows are allocated where they are
+    /// used; on the connection's thread from a task, or from a current-thread runtime,
+    /// whose only thread must not block.
     #[test]
-    fn queries_run_on_the_callers_thread_where_it_may_block() {
+    fn queries_run_in_place_only_where_the_thread_may_block() {
+        async fn in_place(backend: Arc<SqliteBackend>) -> bool {
+            let conn = backend.pool.checkout().await.unwrap();
+            let here = std::thread::current().id();
+            let there = conn.run(|_| Ok(std::thread::current().id())).await.unwrap();
+            here == there
+        }
         for multi in [true, false] {
             let runtime = runtime(multi);
-            let ran_here = runtime.block_on(async {
-                let backend = memory("in_place");
-                let conn = backend.pool.checkout().await.unwrap();
-                let here = std::thread::current().id();
-                let there = conn.run(|_| Ok(std::thread::current().id())).await.unwrap();
-                here == there
-            });
-            assert_eq!(ran_here, multi, "multi-threaded runtime: {multi}");
+            let backend = Arc::new(memory("in_place"));
+            let in_block_on = runtime.block_on(in_place(backend.clone()));
+            assert_eq!(in_block_on, multi, "block_on, multi-threaded runtime: {multi}");
+            let in_task = runtime.block_on(runtime.spawn(in_place(backend))).unwrap();
+            assert!(!in_task, "a task, multi-threaded runtime: {multi}");
         }
     }
 
@@ -793,14 +827,29 @@ mod tests {
     /// A job that panics panics its caller, and leaves the connection usable.
     #[tokio::test(flavor = "multi_thread")]
     async fn a_panicking_job_leaves_the_connection_usable() {
-        let backend = memory("panicking");
+        // In a task, the job runs on the connection's thread; in place otherwise.
+        let backend = Arc::new(memory("panicking"));
+        let task = tokio::spawn({
+            let backend = backend.clone();
+            async move {
+                let conn = backend.pool.checkout().await.unwrap();
+                let _ = conn.run(|_| -> Result<()> { panic!("in the job") }).await;
+            }
+        });
+        assert!(task.await.unwrap_err().is_panic());
         let conn = backend.pool.checkout().await.unwrap();
-        let panicked = AssertUnwindSafe(conn.run(|_| -> Result<()> { panic!("in the job") }))
+        let panicked = AssertUnwindSafe(conn.run(|_| -> Result<()> { panic!("in place") }))
             .catch_unwind()
             .await;
         assert!(panicked.is_err());
         let rows = conn.run(|c| fetch_all(c, "SELECT 1", &[])).await.unwrap();
         assert_eq!(rows[0].values(), &[Value::Int(1)]);
+        drop(conn);
+        let rows = tokio::spawn(async move { backend.fetch("SELECT 2", &[]).await })
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(rows[0].values(), &[Value::Int(2)]);
     }
 
     #[test]
