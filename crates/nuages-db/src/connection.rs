@@ -208,13 +208,6 @@ pub(crate) fn backend(alias: &str) -> Result<Arc<dyn Backend>> {
     with_entry(alias, |e| e.backend.clone())
 }
 
-/// Whether a statement can run on `alias` while a stream of its rows is open: always
-/// inside a transaction (the stream's remaining rows are read first), and outside one
-/// unless the stream holds the alias's only connection (an in-memory SQLite database).
-pub(crate) fn queries_while_streaming(alias: &str) -> Result<bool> {
-    Ok(transaction::current(alias).is_some() || with_entry(alias, |e| e.backend.queries_while_streaming())?)
-}
-
 /// The vendor of an alias (Django's `connections[alias].vendor`).
 pub fn vendor(alias: &str) -> Result<Vendor> {
     with_entry(alias, |e| e.vendor)
@@ -330,7 +323,8 @@ pub fn fetch_stream(
 
 /// Runs a query and streams its rows as the database sends them. Outside a transaction
 /// the stream holds a connection of its own until dropped (SQLite: chunks of `chunk_size`
-/// from its connection thread; PostgreSQL: a pooled connection, not a shared one, rows as
+/// from its connection thread, or, where the alias has a single connection, its rows read
+/// at once so that other statements need not wait for it; PostgreSQL: a pooled connection, not a shared one, rows as
 /// the server sends them; MySQL: chunks of `chunk_size` from a reader task; at most two
 /// chunks read ahead of the consumer). Inside a transaction the rows come from the transaction's
 /// connection, at most `chunk_size` of them read ahead of the consumer; another statement

@@ -377,10 +377,27 @@ async fn first_row_before_the_rest(
 #[tokio::test]
 async fn iterator_outside_atomic_streams_without_loading_all_rows() {
     for db in testing::databases().await.unwrap() {
-        let (a, v) = (db.alias.clone(), db.vendor);
+        let (mut a, v) = (db.alias.clone(), db.vendor);
+        // The test alias of SQLite is in memory, one connection, which reads a stream's rows
+        // at once (other statements would wait for it); a file's pool streams.
+        let path = std::env::temp_dir().join(format!("nuages_stream_{}.sqlite3", std::process::id()));
+        if matches!(v, Vendor::Sqlite) {
+            let _ = std::fs::remove_file(&path);
+            a = "transactions_stream_file".to_owned();
+            let settings = nuages_core::DatabaseSettings {
+                url: format!("sqlite://{}", path.display()),
+                pool_size: 2,
+                ..Default::default()
+            };
+            connection::register(&a, &settings).unwrap();
+        }
         let sql = big_query(&a, v, &OUTSIDE).await;
         let rows = Box::pin(connection::fetch_stream_chunked(a.clone(), sql, vec![], 100));
         first_row_before_the_rest(&a, v, &OUTSIDE, rows).await.unwrap();
+        if matches!(v, Vendor::Sqlite) {
+            connection::unregister(&a);
+            let _ = std::fs::remove_file(&path);
+        }
     }
 }
 

@@ -415,12 +415,6 @@ pub(crate) trait Backend: Send + Sync + 'static {
     /// A connection of its own, for a transaction. Dropping it while a transaction is
     /// open rolls the transaction back (or discards the connection).
     fn dedicated(&self) -> DbFuture<'_, Box<dyn DedicatedConnection>>;
-    /// Whether another statement can run while a stream outside a transaction holds one
-    /// of the alias's connections: not where the alias has a single connection (an
-    /// in-memory SQLite database), where it would wait for the stream to end.
-    fn queries_while_streaming(&self) -> bool {
-        true
-    }
     /// Django's `connection.mysql_is_mariadb` (false on the other backends).
     fn mysql_is_mariadb(&self) -> bool {
         false

@@ -607,20 +607,6 @@ impl DynQuerySet {
         if self.prefetch.is_empty() {
             return Ok(rows.map(move |r| r.and_then(|raw| reader.read(raw))).boxed());
         }
-        // The prefetch queries run while the stream is open; where the stream would hold
-        // the alias's only connection (an in-memory SQLite database, whose rows are in
-        // memory anyway), the rows are read first instead of waiting on it forever.
-        let rows = if connection::queries_while_streaming(self.db())? {
-            rows
-        } else {
-            let qs = self.clone();
-            futures::stream::once(async move { qs.fetch_rows().await })
-                .flat_map(|rows| match rows {
-                    Ok(rows) => futures::stream::iter(rows.into_iter().map(Ok)).boxed(),
-                    Err(e) => futures::stream::iter([Err(e)]).boxed(),
-                })
-                .boxed()
-        };
         let prefetch = Arc::new(self.prefetch.clone());
         let db: Arc<str> = self.db().into();
         let chunks = rows.chunks(chunk_size).then(move |chunk| {

@@ -534,7 +534,8 @@ fn fetch_all(conn: &rusqlite::Connection, sql: &str, params: &[Value]) -> Result
 /// The connections of one SQLite alias.
 pub(crate) struct SqliteBackend {
     pool: Arc<Pool>,
-    /// How many connections the pool opens (one for an in-memory database).
+    /// How many connections the pool opens (one for an in-memory database): with one, a
+    /// stream reads its rows at once ([`Self::chunks`]).
     size: usize,
 }
 
@@ -565,13 +566,32 @@ impl SqliteBackend {
     /// time and hands each chunk over (Django's `fetchmany(chunk_size)`); the channel
     /// holds one chunk, so at most two chunks are read ahead of the reader. The
     /// connection stays checked out until the stream is dropped.
+    ///
+    /// An alias with a single connection (an in-memory database, or `pool_size = 1`)
+    /// reads the rows at once instead and hands them out `chunk_size` at a time: a stream
+    /// holding its only connection would make every statement run while it is open (a
+    /// query per row, a prefetch) wait for it until the acquire timeout, where Python's
+    /// `sqlite3` interleaves the cursors of its one connection.
     fn chunks(
         self: Arc<Self>,
         sql: String,
         params: Vec<Value>,
         chunk_size: usize,
     ) -> BoxStream<'static, Result<Vec<Row>>> {
+        let chunk_size = chunk_size.max(1);
         let pool = self.pool.clone();
+        if self.size == 1 {
+            let read = async move {
+                let mut conn = pool.checkout().await?;
+                DedicatedConnection::fetch(&mut conn, &sql, &params).await
+            };
+            return stream::once(read)
+                .flat_map(move |rows| match rows {
+                    Ok(rows) => stream::iter(rows).chunks(chunk_size).map(Ok).boxed(),
+                    Err(e) => stream::iter(vec![Err(e)]).boxed(),
+                })
+                .boxed();
+        }
         let start = async move {
             let conn = pool.checkout().await?;
             let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<Row>>>(1);
@@ -603,10 +623,6 @@ impl SqliteBackend {
 }
 
 impl Backend for SqliteBackend {
-    fn queries_while_streaming(&self) -> bool {
-        self.size > 1
-    }
-
     fn execute<'a>(&'a self, sql: &'a str, params: &'a [Value]) -> DbFuture<'a, ExecResult> {
         Box::pin(async move {
             let conn = self.pool.checkout().await?;
@@ -850,6 +866,39 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(rows[0].values(), &[Value::Int(2)]);
+    }
+
+    /// An alias with one connection reads a stream's rows at once, so statements run
+    /// while the stream is open (Django: a query per row of `iterator()`) do not wait for
+    /// it; with more connections the stream keeps one of its own.
+    #[tokio::test]
+    async fn statements_run_while_a_stream_of_a_single_connection_alias_is_open() {
+        let path = std::env::temp_dir().join(format!("nuages_single_{}.sqlite3", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let single_file = nuages_core::DatabaseSettings {
+            url: format!("sqlite://{}", path.display()),
+            pool_size: 1,
+            connect_timeout: 1,
+            ..Default::default()
+        };
+        let backends = [
+            Arc::new(memory("single_memory")),
+            Arc::new(SqliteBackend::new("single_file", &single_file).unwrap()),
+        ];
+        for backend in backends {
+            let mut rows = backend.clone().fetch_stream(TEN.into(), vec![], 3);
+            let mut seen = Vec::new();
+            while let Some(row) = rows.next().await {
+                seen.push(row.unwrap().into_values().remove(0));
+                let during = tokio::time::timeout(Duration::from_secs(5), backend.fetch("SELECT 42", &[]))
+                    .await
+                    .expect("a statement waited for the open stream")
+                    .unwrap();
+                assert_eq!(during[0].values(), &[Value::Int(42)]);
+            }
+            assert_eq!(seen, (1..=10).map(Value::Int).collect::<Vec<_>>());
+        }
+        let _ = std::fs::remove_file(&path);
     }
 
     #[test]
