@@ -24,6 +24,7 @@ seconds=${4:-8}
 DB_URL=${DB_URL:-postgres://postgres@127.0.0.1:5432/hello_world}
 PORT=${PORT:-18090}
 OUT=${OUT:-$(mktemp -d /tmp/tfb-callgrind.XXXXXX)}
+mkdir -p "$OUT"
 
 for tool in valgrind callgrind_control callgrind_annotate wrk; do
     command -v "$tool" >/dev/null || { echo "$tool is missing (apt-get install valgrind wrk)"; exit 1; }

@@ -25,6 +25,7 @@ seconds=${4:-8}
 DB_URL=${DB_URL:-postgres://postgres@127.0.0.1:5432/hello_world}
 PORT=${PORT:-18091}
 OUT=${OUT:-$(mktemp -d /tmp/tfb-perf.XXXXXX)}
+mkdir -p "$OUT"
 hz=4999
 
 for tool in perf wrk; do

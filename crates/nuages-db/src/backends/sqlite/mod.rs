@@ -135,16 +135,19 @@ struct Conn {
     thread: std::sync::mpsc::Sender<Job>,
 }
 
-impl Conn {
-    /// Locks the connection; a job that panicked leaves it usable (its statement was
-    /// dropped while unwinding).
-    fn lock(&self) -> std::sync::MutexGuard<'_, ConnState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
+/// Locks a connection; a job that panicked leaves it usable (its statement was dropped
+/// while unwinding).
+fn lock(state: &Mutex<ConnState>) -> std::sync::MutexGuard<'_, ConnState> {
+    state.lock().unwrap_or_else(|e| e.into_inner())
+}
 
-    /// Sends `job` to the connection's thread.
-    fn send(&self, job: impl FnOnce() + Send + 'static) -> Result<()> {
-        self.thread.send(Box::new(job)).map_err(|_| thread_gone())
+impl Conn {
+    /// Sends `job` to the connection's thread, which runs it on the locked connection.
+    fn send(&self, job: impl FnOnce(&mut ConnState) + Send + 'static) -> Result<()> {
+        let state = self.state.clone();
+        self.thread
+            .send(Box::new(move || job(&mut lock(&state))))
+            .map_err(|_| thread_gone())
     }
 }
 
@@ -217,9 +220,9 @@ impl Pool {
                         seen,
                     }))
                 });
-                let open = opened.is_ok();
+                let is_open = opened.is_ok();
                 let _ = ready_tx.send(opened);
-                if open {
+                if is_open {
                     while let Ok(job) = jobs.recv() {
                         job();
                     }
@@ -282,7 +285,7 @@ impl Checkout {
     ) -> Result<R> {
         let conn = self.conn()?;
         if may_block_here() {
-            return conn.lock().run(&self.pool.generation, f);
+            return lock(&conn.state).run(&self.pool.generation, f);
         }
         self.run_apart(f).await
     }
@@ -293,11 +296,9 @@ impl Checkout {
         &self,
         f: impl FnOnce(&mut rusqlite::Connection) -> Result<R> + Send + 'static,
     ) -> Result<R> {
-        let conn = self.conn()?;
-        let (state, generation) = (conn.state.clone(), self.pool.generation.clone());
+        let generation = self.pool.generation.clone();
         let (tx, rx) = oneshot::channel();
-        conn.send(move || {
-            let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+        self.conn()?.send(move |state| {
             let _ = tx.send(std::panic::catch_unwind(AssertUnwindSafe(|| {
                 state.run(&generation, f)
             })));
@@ -321,12 +322,9 @@ impl Drop for Checkout {
         // The connection and its permit go back to the pool after the rollback, so that
         // nobody runs a statement inside the abandoned transaction.
         let (pool, back) = (self.pool.clone(), conn.clone());
-        let rollback = move || {
-            {
-                let state = back.lock();
-                if !state.conn.is_autocommit() {
-                    let _ = state.conn.execute_batch("ROLLBACK");
-                }
+        let rollback = move |state: &mut ConnState| {
+            if !state.conn.is_autocommit() {
+                let _ = state.conn.execute_batch("ROLLBACK");
             }
             pool.give_back(back);
             drop(permit);
@@ -595,9 +593,8 @@ impl SqliteBackend {
         let start = async move {
             let conn = pool.checkout().await?;
             let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<Row>>>(1);
-            let (state, generation) = (conn.conn()?.state.clone(), pool.generation.clone());
-            conn.conn()?.send(move || {
-                let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+            let generation = pool.generation.clone();
+            conn.conn()?.send(move |state| {
                 state.run(&generation, |c| {
                     let mut rows = RowChunks::new(tx, chunk_size);
                     match fetch_on(c, &sql, &params, |row| rows.blocking_push(row)) {
