@@ -7,7 +7,7 @@ use nuages_http::server::into_hyper;
 use nuages_http::{path, HttpError, HttpRequest, HttpResponse, JsonResponse, Router};
 
 async fn plaintext(_r: HttpRequest) -> Result<HttpResponse, HttpError> {
-    Ok(HttpResponse::new("Hello, World!").content_type("text/plain"))
+    Ok(HttpResponse::with_content_type("Hello, World!", "text/plain"))
 }
 
 async fn json(_r: HttpRequest) -> Result<HttpResponse, HttpError> {

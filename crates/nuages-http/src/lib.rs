@@ -32,6 +32,7 @@ pub mod shortcuts;
 pub mod signals;
 pub mod signing;
 pub mod staticfiles;
+mod striped;
 mod target;
 pub mod template;
 pub mod urls;

@@ -44,7 +44,9 @@ struct Inner {
     target: Target,
     headers: HeaderMap,
     body: Bytes,
-    get: QueryDict,
+    /// `GET`; `None` when the query string is empty (most requests): an empty map still
+    /// costs a hasher seeded from thread-local state.
+    get: Option<QueryDict>,
     /// `POST` and `FILES`, out of line and only when a body had fields or files: most
     /// requests have neither, and every byte here is moved when the request is built.
     form: Option<Box<Form>>,
@@ -218,7 +220,8 @@ impl HttpRequest {
 
     /// `request.GET`.
     pub fn GET(&self) -> &QueryDict {
-        &self.inner.get
+        static EMPTY: std::sync::LazyLock<QueryDict> = std::sync::LazyLock::new(QueryDict::new);
+        self.inner.get.as_ref().unwrap_or(&EMPTY)
     }
 
     /// `request.POST`: form fields of `application/x-www-form-urlencoded` and
@@ -451,7 +454,9 @@ impl HttpRequest {
         let get = if query == i.target.query_string() {
             i.get.clone()
         } else {
-            QueryDict::parse(query, i.conf.http.data_upload_max_number_fields).unwrap_or_default()
+            QueryDict::parse(query, i.conf.http.data_upload_max_number_fields)
+                .ok()
+                .filter(|get| !get.is_empty())
         };
         HttpRequest {
             inner: Arc::new(Inner {
@@ -793,7 +798,7 @@ impl RequestBuilder {
                 target: self.target,
                 headers: self.headers,
                 body: self.body,
-                get,
+                get: (!get.is_empty()).then_some(get),
                 form: Form::boxed(post, self.files),
                 cookies: OnceLock::new(),
                 scheme: self.scheme,
@@ -824,11 +829,13 @@ impl HttpRequest {
             Some(pq) => Target::shared(pq),
             None => Target::owned("/"),
         };
-        let (get, err) =
-            match QueryDict::parse(target.query_string(), conf.http.data_upload_max_number_fields) {
-                Ok(get) => (get, None),
-                Err(e) => (QueryDict::new(), Some(e)),
-            };
+        let (get, err) = match target.query_string() {
+            "" => (None, None),
+            query => match QueryDict::parse(query, conf.http.data_upload_max_number_fields) {
+                Ok(get) => (Some(get), None),
+                Err(e) => (None, Some(e)),
+            },
+        };
         // Built in place rather than through `RequestBuilder::finish`: no builder value
         // (a few hundred bytes) to fill and move, no empty `FILES` to make and drop.
         let request = HttpRequest {

@@ -9,7 +9,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 async fn plaintext(_r: HttpRequest) -> Result<HttpResponse, HttpError> {
-    Ok(HttpResponse::new("Hello, World!").content_type("text/plain"))
+    Ok(HttpResponse::with_content_type("Hello, World!", "text/plain"))
 }
 
 async fn slow(_r: HttpRequest) -> Result<HttpResponse, HttpError> {

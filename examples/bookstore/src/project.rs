@@ -116,7 +116,7 @@ async fn serve_static(request: HttpRequest) -> ViewResult {
         .iter()
         .find(|(name, _, _)| *name == wanted)
         .ok_or_else(|| HttpError::Http404(format!("“{wanted}” could not be found")))?;
-    Ok(HttpResponse::new(*body).content_type(content_type))
+    Ok(HttpResponse::with_content_type(*body, content_type))
 }
 
 /// The URLconf (`bookstore/urls.py` plus the project's `static()` patterns in DEBUG).

@@ -67,7 +67,7 @@ pub async fn json(_request: HttpRequest) -> ViewResult {
 
 /// `GET /plaintext`: `Hello, World!` as `text/plain`.
 pub async fn plaintext(_request: HttpRequest) -> ViewResult {
-    Ok(HttpResponse::new("Hello, World!").content_type("text/plain"))
+    Ok(HttpResponse::with_content_type("Hello, World!", "text/plain"))
 }
 
 /// `GET /db`: one random `World` by primary key.

@@ -23,6 +23,7 @@ use super::{Include, PatternKind, ResolverMatch, Target, UrlEntry};
 use crate::error::{HttpError, Result};
 use crate::handler::ViewFunc;
 use crate::querydict::quote;
+use crate::striped::Striped;
 use nuages_core::pyrepr::repr_str;
 
 /// One compiled pattern (a `path()` route or a `re_path()` regex).
@@ -62,8 +63,9 @@ struct Endpoint {
     /// The whole path when every segment is literal: matched by string comparison.
     exact: Option<String>,
     /// The match of an `exact` endpoint, built once: it never varies (no captured
-    /// arguments), so resolving hands out the same shared value.
-    exact_match: Option<Arc<ResolverMatch>>,
+    /// arguments), so resolving hands out the same shared value, from the copy of the
+    /// resolving thread (`src/striped.rs`).
+    exact_match: Option<Striped<ResolverMatch>>,
 }
 
 impl Endpoint {
@@ -180,7 +182,7 @@ impl Trie {
 fn exact_paths(
     endpoints: &[Endpoint],
     trie: &Trie,
-) -> HashMap<Box<str>, Arc<ResolverMatch>, foldhash::fast::RandomState> {
+) -> HashMap<Box<str>, Striped<ResolverMatch>, foldhash::fast::RandomState> {
     let mut map = HashMap::default();
     for (index, ep) in endpoints.iter().enumerate() {
         let (Some(exact), Some(m)) = (&ep.exact, &ep.exact_match) else {
@@ -209,7 +211,7 @@ pub struct UrlResolver {
     /// that endpoint's shared match: what the trie walk would return for them, computed
     /// once (see [`exact_paths`]). foldhash rather than SipHash: the keys are the
     /// project's own routes, and a look-up with any path cannot make the map slower.
-    exact_paths: HashMap<Box<str>, Arc<ResolverMatch>, foldhash::fast::RandomState>,
+    exact_paths: HashMap<Box<str>, Striped<ResolverMatch>, foldhash::fast::RandomState>,
     namespaces: Namespace,
 }
 
@@ -655,7 +657,7 @@ impl UrlResolver {
         for ep in &mut builder.endpoints {
             if ep.exact.is_some() {
                 let kwargs = ep.default_kwargs.iter().cloned().collect();
-                ep.exact_match = Some(Arc::new(ep.resolver_match(Vec::new(), kwargs)));
+                ep.exact_match = Some(Striped::new(ep.resolver_match(Vec::new(), kwargs)));
             }
         }
         let mut trie = Trie::default();
@@ -719,7 +721,7 @@ impl UrlResolver {
             });
         };
         if let Some(m) = self.exact_paths.get(rest) {
-            return Ok(m.clone());
+            return Ok(m.get().clone());
         }
         self.resolve_by_trie(path, rest)
     }
@@ -759,7 +761,7 @@ impl UrlResolver {
     fn match_endpoint(&self, index: usize, path: &str) -> Option<Arc<ResolverMatch>> {
         let ep = &self.endpoints[index];
         if let (Some(exact), Some(m)) = (&ep.exact, &ep.exact_match) {
-            return (exact == path).then(|| m.clone());
+            return (exact == path).then(|| m.get().clone());
         }
         let mut rest = path;
         let mut kwargs: IndexMap<String, String> = IndexMap::new();

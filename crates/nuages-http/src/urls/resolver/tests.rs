@@ -293,7 +293,7 @@ fn exact_paths_resolve_like_the_trie() {
     let r = conf();
     assert!(Arc::ptr_eq(
         &r.resolve_shared("/about/").unwrap(),
-        r.exact_paths.get("about/").unwrap()
+        r.exact_paths.get("about/").unwrap().get()
     ));
     assert_eq!(r.resolve("/extra/").unwrap().kwargs["flag"], "on");
 }
