@@ -54,27 +54,51 @@ impl Activity {
     /// request): one connection's requests are started, and their bodies dropped, by its
     /// one task, so no two writes can race. HTTP/2 serves each stream in a task of its
     /// own; there nothing is counted (no head timeout applies to it).
-    pub(crate) fn start(self: &Arc<Self>, version: http::Version) -> InFlight {
+    ///
+    /// The guard holds `conn`, the caller's handle on whatever owns the activity (the
+    /// server's per-connection state), so that the request's future and its body keep
+    /// one reference between them, not one each.
+    pub(crate) fn start<C: AsRef<Activity>>(conn: Arc<C>, version: http::Version) -> InFlight<C> {
+        let activity = (*conn).as_ref();
         if version == http::Version::HTTP_2 {
-            self.http2.store(true, Relaxed);
-            return InFlight(None);
+            activity.http2.store(true, Relaxed);
+            return InFlight { conn, counted: false };
         }
-        self.started
-            .store(self.started.load(Relaxed).wrapping_add(1), Relaxed);
-        self.in_flight.store(self.in_flight.load(Relaxed) + 1, Relaxed);
-        InFlight(Some(self.clone()))
+        activity
+            .started
+            .store(activity.started.load(Relaxed).wrapping_add(1), Relaxed);
+        activity
+            .in_flight
+            .store(activity.in_flight.load(Relaxed) + 1, Relaxed);
+        InFlight { conn, counted: true }
     }
 }
 
-/// One request in flight on its connection (see [`Activity::start`]); nothing for an
-/// HTTP/2 stream.
-#[derive(Debug)]
-pub(crate) struct InFlight(Option<Arc<Activity>>);
+impl AsRef<Activity> for Activity {
+    fn as_ref(&self) -> &Activity {
+        self
+    }
+}
 
-impl Drop for InFlight {
+/// One request in flight on its connection (see [`Activity::start`]), holding the
+/// connection's handle; not counted for an HTTP/2 stream.
+#[derive(Debug)]
+pub(crate) struct InFlight<C: AsRef<Activity>> {
+    conn: Arc<C>,
+    counted: bool,
+}
+
+impl<C: AsRef<Activity>> InFlight<C> {
+    /// The connection's handle the guard holds.
+    pub(crate) fn conn(&self) -> &Arc<C> {
+        &self.conn
+    }
+}
+
+impl<C: AsRef<Activity>> Drop for InFlight<C> {
     fn drop(&mut self) {
-        if let Some(activity) = &self.0 {
-            let in_flight = &activity.in_flight;
+        if self.counted {
+            let in_flight = &(*self.conn).as_ref().in_flight;
             in_flight.store(in_flight.load(Relaxed).saturating_sub(1), Relaxed);
         }
     }
@@ -240,7 +264,7 @@ mod tests {
         // Idle from the start: a deadline at the first look.
         assert!(!expired(&mut dog, sleep.as_mut()));
         // A request in flight for longer than the timeout is not cut off...
-        let request = activity.start(http::Version::HTTP_11);
+        let request = Activity::start(activity.clone(), http::Version::HTTP_11);
         tokio::time::sleep(PAST_IT).await;
         assert!(!expired(&mut dog, sleep.as_mut()));
         // ...nor a response still being written to a slow reader.
@@ -266,14 +290,14 @@ mod tests {
         tokio::time::sleep(PAST_IT).await;
         // A pipelined batch served entirely between two looks: a new wait.
         for _ in 0..16 {
-            drop(activity.start(http::Version::HTTP_11));
+            drop(Activity::start(activity.clone(), http::Version::HTTP_11));
         }
         assert!(!expired(&mut dog, sleep.as_mut()));
         tokio::time::sleep(PAST_IT).await;
         assert!(expired(&mut dog, sleep.as_mut()));
 
         // HTTP/2 connections are never timed out here.
-        drop(activity.start(http::Version::HTTP_2));
+        drop(Activity::start(activity.clone(), http::Version::HTTP_2));
         assert!(!expired(&mut dog, sleep.as_mut()));
     }
 
@@ -293,7 +317,7 @@ mod tests {
         let first = sleep.deadline();
         assert!(first > tokio::time::Instant::now());
         tokio::time::sleep(TIMEOUT / 2).await;
-        drop(activity.start(http::Version::HTTP_11));
+        drop(Activity::start(activity.clone(), http::Version::HTTP_11));
         // A new wait: the timer keeps the first wait's deadline...
         assert!(!expired(&mut dog, sleep.as_mut()));
         assert_eq!(sleep.deadline(), first);
@@ -322,7 +346,7 @@ mod tests {
         }
         assert!(!look(&mut dog, sleep.as_mut()).await);
         tokio::time::sleep(TIMEOUT / 2).await;
-        drop(activity.start(http::Version::HTTP_11));
+        drop(Activity::start(activity.clone(), http::Version::HTTP_11));
         // A new wait, seen after the timer ran out at the first wait's deadline.
         assert!(!look(&mut dog, sleep.as_mut()).await);
         // From here only the timer wakes this task.

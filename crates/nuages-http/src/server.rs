@@ -43,7 +43,7 @@ pub struct ResponseBody {
     /// The request's place among its connection's requests in flight, given up when
     /// hyper drops the body (all of it handed to the socket): the header read timeout
     /// does not run while a request is being served (`src/header_timeout.rs`).
-    in_flight: Option<InFlight>,
+    in_flight: Option<InFlight<Peer>>,
 }
 
 enum Content {
@@ -253,23 +253,32 @@ struct Served {
 
 /// One connection's handle on the server, cloned for each of its requests: its count is
 /// written by the connection's own task only, where cloning the server's `Arc<Served>`
-/// for every request would write one count from every core (`src/striped.rs`).
+/// for every request would write one count from every core (`src/striped.rs`). A
+/// request's clone is its in-flight guard too ([`Activity::start`]), kept by its
+/// future and then by its response body.
 struct Peer {
     served: Arc<Served>,
     remote: SocketAddr,
     port: u16,
+    activity: Arc<Activity>,
 }
 
-/// Serves one request of a connection; `in_flight` goes into the response body.
+impl AsRef<Activity> for Peer {
+    fn as_ref(&self) -> &Activity {
+        &self.activity
+    }
+}
+
+/// Serves one request of a connection; `in_flight` (with the connection's handle) goes
+/// into the response body.
 ///
 /// Not an `async fn`: hyper stores each request's future in place and moves it there
 /// whole, and an `async fn` would carry hyper's request (its parts are over 200 bytes) in
 /// every state. The request is built here, synchronously, and the future holds only what
 /// the rest of the cycle needs.
 fn serve_one(
-    peer: Arc<Peer>,
+    in_flight: InFlight<Peer>,
     req: http::Request<Incoming>,
-    in_flight: InFlight,
 ) -> impl Future<Output = Result<http::Response<ResponseBody>, Infallible>> + Send + 'static {
     let log = tracing::enabled!(target: "nuages.access", tracing::Level::INFO);
     // Boxed: most servers do not log each request, and the future keeps only a pointer.
@@ -280,6 +289,7 @@ fn serve_one(
             path: req.uri().path().to_owned(),
         })
     });
+    let peer = in_flight.conn();
     let served = &peer.served;
     // The common case (a request without a body, for an app with nothing around its
     // views) goes straight to `get_response`; any other is a boxed future of its own, so
@@ -290,6 +300,7 @@ fn serve_one(
         read => Err(Box::pin(serve_read(peer.clone(), read))),
     };
     async move {
+        let peer = in_flight.conn();
         let served = &peer.served;
         let response = match begin {
             Ok(request) => served.app.get_response(request).await,
@@ -464,17 +475,17 @@ pub async fn serve_with_shutdown(
         };
         let _ = stream.set_nodelay(true);
         let port = stream.local_addr().map(|a| a.port()).unwrap_or(80);
+        let activity = Arc::new(Activity::default());
         let peer = Arc::new(Peer {
             served: served.clone(),
             remote,
             port,
+            activity: activity.clone(),
         });
-        let activity = Arc::new(Activity::default());
         let io = WatchedIo::new(TokioIo::new(stream), activity.clone());
         let watchdog = Watchdog::new(activity.clone(), header_read_timeout);
         let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
-            let in_flight = activity.start(req.version());
-            serve_one(peer.clone(), req, in_flight)
+            serve_one(Activity::start(peer.clone(), req.version()), req)
         });
         let watched = graceful.watch(builder.serve_connection_with_upgrades(io, service).into_owned());
         tokio::spawn(serve_connection(watched, watchdog));
@@ -494,7 +505,7 @@ mod tests {
     use super::*;
 
     /// The size of the future `f` returns.
-    fn future_size<A, B, C, F>(_f: fn(A, B, C) -> F) -> usize {
+    fn future_size<A, B, F>(_f: fn(A, B) -> F) -> usize {
         std::mem::size_of::<F>()
     }
 

@@ -136,7 +136,7 @@ pub async fn fortunes(site: Arc<Site>, _request: HttpRequest) -> ViewResult {
         .engine
         .render_to_string("tfb/fortunes.html", &mut ctx)
         .map_err(HttpError::Template)?;
-    Ok(HttpResponse::new(html).content_type("text/html; charset=utf-8"))
+    Ok(HttpResponse::new(html))
 }
 
 #[cfg(test)]
