@@ -875,6 +875,32 @@ mod tests {
         Conf::with_http(s, HttpSettings::default())
     }
 
+    /// A served request's `GET`: no map at all without a query string, the parsed one
+    /// with it, and `TooManyFieldsSent` with an empty `GET` past the limit.
+    #[test]
+    fn served_requests_parse_get_only_when_there_is_a_query() {
+        let mut s = nuages_core::Settings::default();
+        s.secret_key = "k".into();
+        let http = HttpSettings {
+            data_upload_max_number_fields: Some(2),
+            ..HttpSettings::default()
+        };
+        let conf = Conf::with_http(s, http);
+        let serve = |target: &str| {
+            let (parts, ()) = http::Request::get(target).body(()).unwrap().into_parts();
+            let remote = "127.0.0.1:9".parse().unwrap();
+            HttpRequest::served_without_body(parts, remote, 80, conf.clone())
+        };
+        let plain = serve("/books/").unwrap();
+        assert!(plain.inner.get.is_none());
+        assert!(plain.GET().is_empty());
+        let query = serve("/books/?a=1&a=2").unwrap();
+        assert_eq!(query.GET().getlist("a"), ["1", "2"]);
+        let (bare, err) = serve("/books/?a=1&b=2&c=3").unwrap_err();
+        assert!(bare.GET().is_empty());
+        assert!(err.to_string().contains("DATA_UPLOAD_MAX_NUMBER_FIELDS"), "{err}");
+    }
+
     #[test]
     fn host_validation() {
         let c = conf(&[".example.com", "exact.org"], false);

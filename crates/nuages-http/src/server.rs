@@ -5,7 +5,8 @@
 //! response (`Date` written by hyper from its per-second cache), and an access log
 //! through `tracing`.
 //!
-//! The hot path is one `Arc` clone, one request allocation and the app; nothing is parsed
+//! The hot path is one clone of the connection's `Arc` (no reference count that every core
+//! writes: see `src/striped.rs`), one request allocation and the app; nothing is parsed
 //! that the view does not ask for (cookies are parsed on first use), the request shares
 //! hyper's buffers for its target and headers, and a request without a body never enters
 //! the body-reading code (a separate boxed future).
@@ -483,7 +484,7 @@ pub async fn serve_with_shutdown(
             activity: activity.clone(),
         });
         let io = WatchedIo::new(TokioIo::new(stream), activity.clone());
-        let watchdog = Watchdog::new(activity.clone(), header_read_timeout);
+        let watchdog = Watchdog::new(activity, header_read_timeout);
         let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
             serve_one(Activity::start(peer.clone(), req.version()), req)
         });
