@@ -33,7 +33,13 @@ use std::time::Duration;
 use hyper::rt::{Read, ReadBufCursor, Write};
 
 /// What the server knows of one connection's requests.
+///
+/// Aligned to 128 bytes, as the server's per-connection handle is (`Peer` in
+/// `server.rs`): its counters are written on every request, and the activities of
+/// connections accepted one after another would otherwise share cache lines between the
+/// cores that serve them.
 #[derive(Debug, Default)]
+#[repr(align(128))]
 pub(crate) struct Activity {
     /// Requests whose head was read.
     started: AtomicUsize,
