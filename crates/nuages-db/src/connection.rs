@@ -322,15 +322,19 @@ pub fn fetch_stream(
 }
 
 /// Runs a query and streams its rows as the database sends them. Outside a transaction
-/// the stream holds a connection of its own until dropped (SQLite: chunks of `chunk_size`
-/// from its connection thread, or, where the alias has a single connection, its rows read
-/// at once so that other statements need not wait for it; PostgreSQL: a pooled connection, not a shared one, rows as
-/// the server sends them; MySQL: chunks of `chunk_size` from a reader task; at most two
-/// chunks read ahead of the consumer). Inside a transaction the rows come from the transaction's
-/// connection, at most `chunk_size` of them read ahead of the consumer; another statement
-/// of the transaction run while the stream is open first reads the stream's remaining rows
-/// into memory (the connection carries one result at a time). The query starts when the
-/// stream is first polled.
+/// the stream holds a connection of its own until dropped, with at most two chunks read
+/// ahead of the consumer:
+/// - SQLite: chunks of `chunk_size` from its connection's thread; where the alias has a
+///   single connection, its rows are read at once, so that other statements need not
+///   wait for it;
+/// - PostgreSQL: a pooled connection, not a shared one, rows as the server sends them;
+/// - MySQL: chunks of `chunk_size` from a reader task.
+///
+/// Inside a transaction the rows come from the transaction's connection, at most
+/// `chunk_size` of them read ahead of the consumer; another statement of the transaction
+/// run while the stream is open first reads the stream's remaining rows into memory (the
+/// connection carries one result at a time). The query starts when the stream is first
+/// polled.
 pub fn fetch_stream_chunked(
     alias: String,
     sql: String,
