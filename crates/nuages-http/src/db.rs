@@ -257,7 +257,7 @@ pub fn call_atomic(
 /// 500 page lists ("SQL queries of the request").
 pub fn capture_for_debug(
     request: HttpRequest,
-    call: crate::handler::BoxFuture<crate::handler::ViewResult>,
+    call: crate::handler::ViewCall,
 ) -> crate::handler::BoxFuture<crate::handler::ViewResult> {
     Box::pin(async move {
         let (result, queries) = nuages_db::capture::capture_queries(call).await;

@@ -1,11 +1,13 @@
-//! What a URL pattern points at: a view, as an async function from `HttpRequest` to
-//! `Result<HttpResponse, HttpError>`, plus the attributes Django keeps on view functions
+//! What a URL pattern points at: a view, as a function from `HttpRequest` to
+//! `Result<HttpResponse, HttpError>` (an `async fn`, or a plain `fn` for a view that
+//! waits on nothing), plus the attributes Django keeps on view functions
 //! (`csrf_exempt`, `xframe_options_exempt`, ...), which middleware reads in
 //! `process_view`.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use crate::error::HttpError;
 use crate::request::HttpRequest;
@@ -19,8 +21,9 @@ pub type ViewResult = Result<HttpResponse, HttpError>;
 
 /// Anything callable as a view.
 pub trait Handler: Send + Sync + 'static {
-    /// Runs the view.
-    fn call(&self, request: HttpRequest) -> BoxFuture<ViewResult>;
+    /// Runs the view: a synchronous one at once, an `async` one when the call is
+    /// awaited.
+    fn call(&self, request: HttpRequest) -> ViewCall;
 }
 
 impl<F, Fut> Handler for F
@@ -28,8 +31,93 @@ where
     F: Fn(HttpRequest) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = ViewResult> + Send + 'static,
 {
-    fn call(&self, request: HttpRequest) -> BoxFuture<ViewResult> {
-        Box::pin(self(request))
+    fn call(&self, request: HttpRequest) -> ViewCall {
+        ViewCall::pending(Box::pin(self(request)))
+    }
+}
+
+/// A synchronous view function as a [`Handler`].
+struct SyncHandler<F>(F);
+
+impl<F> Handler for SyncHandler<F>
+where
+    F: Fn(HttpRequest) -> ViewResult + Send + Sync + 'static,
+{
+    fn call(&self, request: HttpRequest) -> ViewCall {
+        ViewCall::ready((self.0)(request))
+    }
+}
+
+/// What calling a view gives: the result of a synchronous view, already made, or the
+/// future of an `async` one. Awaiting it gives the result either way.
+///
+/// A synchronous view costs no allocation: an `async` view's future has a type of its
+/// own, so it is boxed to be called through a [`ViewFunc`].
+///
+/// ```
+/// use nuages_http::handler::ViewCall;
+/// use nuages_http::{HttpRequest, HttpResponse, IntoView, ViewResult};
+///
+/// fn hello(_request: HttpRequest) -> ViewResult {
+///     Ok(HttpResponse::new("Hello"))
+/// }
+///
+/// let request = HttpRequest::builder("GET", "/").build();
+/// let call: ViewCall = hello.into_view().call(request);
+/// assert!(call.into_ready().is_ok());
+/// ```
+#[must_use = "a view's future does nothing unless awaited"]
+pub struct ViewCall(Call);
+
+enum Call {
+    /// `None` once awaited.
+    Ready(Option<ViewResult>),
+    Pending(BoxFuture<ViewResult>),
+}
+
+impl ViewCall {
+    /// The result of a view that has already run.
+    pub fn ready(result: ViewResult) -> ViewCall {
+        ViewCall(Call::Ready(Some(result)))
+    }
+
+    /// A view still to run.
+    pub fn pending(future: BoxFuture<ViewResult>) -> ViewCall {
+        ViewCall(Call::Pending(future))
+    }
+
+    /// The result when the view has already run, or else its future: lets a caller keep
+    /// a synchronous view's result out of its own future's state.
+    pub fn into_ready(self) -> Result<ViewResult, BoxFuture<ViewResult>> {
+        match self.0 {
+            Call::Ready(Some(result)) => Ok(result),
+            // Already awaited: its future panics as polling it again would.
+            Call::Ready(None) => Err(Box::pin(async { panic!("ViewCall polled after completion") })),
+            Call::Pending(future) => Err(future),
+        }
+    }
+}
+
+impl Future for ViewCall {
+    type Output = ViewResult;
+
+    /// # Panics
+    ///
+    /// When polled again after giving its result, as futures may.
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<ViewResult> {
+        match &mut self.get_mut().0 {
+            Call::Ready(result) => Poll::Ready(result.take().expect("ViewCall polled after completion")),
+            Call::Pending(future) => future.as_mut().poll(cx),
+        }
+    }
+}
+
+impl std::fmt::Debug for ViewCall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self.0 {
+            Call::Ready(_) => "ViewCall::Ready",
+            Call::Pending(_) => "ViewCall::Pending",
+        })
     }
 }
 
@@ -72,6 +160,19 @@ impl ViewFunc {
         }
     }
 
+    /// A synchronous view (`fn(HttpRequest) -> ViewResult`), named after its Rust path.
+    pub fn sync<F>(view: F) -> ViewFunc
+    where
+        F: Fn(HttpRequest) -> ViewResult + Send + Sync + 'static,
+    {
+        let name = std::any::type_name::<F>().replace("::", ".");
+        ViewFunc {
+            handler: Arc::new(SyncHandler(view)),
+            name: name.into(),
+            attrs: ViewAttrs::default(),
+        }
+    }
+
     /// Wraps a handler with an explicit name.
     pub fn named<H: Handler>(name: &str, handler: H) -> ViewFunc {
         ViewFunc {
@@ -82,7 +183,7 @@ impl ViewFunc {
     }
 
     /// Calls the view.
-    pub fn call(&self, request: HttpRequest) -> BoxFuture<ViewResult> {
+    pub fn call(&self, request: HttpRequest) -> ViewCall {
         self.handler.call(request)
     }
 
@@ -102,11 +203,48 @@ impl ViewFunc {
     }
 }
 
-/// Anything that can become a [`ViewFunc`]: a `ViewFunc` or an async function/closure.
-pub trait IntoView {
+/// Anything that can become a [`ViewFunc`]: a `ViewFunc`, an `async` function or
+/// closure, or a plain (synchronous) one.
+///
+/// `Kind` is [`AsyncView`] or [`SyncView`]: it only tells the compiler which of the two
+/// function impls applies (their signatures differ in the return type alone), and is
+/// inferred wherever a view is passed.
+///
+/// A synchronous view suits a view that waits on nothing (no query, no cache, no file):
+/// it runs without the allocation an `async` view's future takes. It must not block: it
+/// runs on the server's worker thread, as an `async` view's code between its `.await`s
+/// does.
+///
+/// ```
+/// use nuages_http::{path, HttpRequest, HttpResponse, Router, Client, ViewResult};
+///
+/// fn plaintext(_request: HttpRequest) -> ViewResult {
+///     Ok(HttpResponse::with_content_type("Hello, World!", "text/plain"))
+/// }
+///
+/// async fn hello(_request: HttpRequest) -> ViewResult {
+///     Ok(HttpResponse::new("Hello"))
+/// }
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let app = Router::for_tests(vec![path("plaintext", plaintext), path("hello", hello)]).unwrap();
+/// let client = Client::new(app);
+/// assert_eq!(client.get("/plaintext").send().await.text(), "Hello, World!");
+/// assert_eq!(client.get("/hello").send().await.text(), "Hello");
+/// # });
+/// ```
+pub trait IntoView<Kind = AsyncView> {
     /// The conversion.
     fn into_view(self) -> ViewFunc;
 }
+
+/// The [`IntoView`] kind of `async` views (and of [`ViewFunc`]s).
+#[derive(Debug)]
+pub enum AsyncView {}
+
+/// The [`IntoView`] kind of synchronous views.
+#[derive(Debug)]
+pub enum SyncView {}
 
 impl IntoView for ViewFunc {
     fn into_view(self) -> ViewFunc {
@@ -114,7 +252,7 @@ impl IntoView for ViewFunc {
     }
 }
 
-impl<F, Fut> IntoView for F
+impl<F, Fut> IntoView<AsyncView> for F
 where
     F: Fn(HttpRequest) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = ViewResult> + Send + 'static,
@@ -124,15 +262,24 @@ where
     }
 }
 
+impl<F> IntoView<SyncView> for F
+where
+    F: Fn(HttpRequest) -> ViewResult + Send + Sync + 'static,
+{
+    fn into_view(self) -> ViewFunc {
+        ViewFunc::sync(self)
+    }
+}
+
 /// `@csrf_exempt`.
-pub fn csrf_exempt(view: impl IntoView) -> ViewFunc {
+pub fn csrf_exempt<K>(view: impl IntoView<K>) -> ViewFunc {
     let mut v = view.into_view();
     v.attrs.csrf_exempt = true;
     v
 }
 
 /// `@xframe_options_exempt`.
-pub fn xframe_options_exempt(view: impl IntoView) -> ViewFunc {
+pub fn xframe_options_exempt<K>(view: impl IntoView<K>) -> ViewFunc {
     let mut v = view.into_view();
     v.attrs.xframe_options_exempt = true;
     v
@@ -140,13 +287,13 @@ pub fn xframe_options_exempt(view: impl IntoView) -> ViewFunc {
 
 /// `@transaction.non_atomic_requests`: exempts the view from `ATOMIC_REQUESTS` on the
 /// default database.
-pub fn non_atomic_requests(view: impl IntoView) -> ViewFunc {
+pub fn non_atomic_requests<K>(view: impl IntoView<K>) -> ViewFunc {
     non_atomic_requests_using("default", view)
 }
 
 /// `@transaction.non_atomic_requests(using=alias)`: exempts the view from
 /// `ATOMIC_REQUESTS` on `alias` (apply it once per alias).
-pub fn non_atomic_requests_using(alias: &str, view: impl IntoView) -> ViewFunc {
+pub fn non_atomic_requests_using<K>(alias: &str, view: impl IntoView<K>) -> ViewFunc {
     let mut v = view.into_view();
     if !v.attrs.non_atomic_requests.iter().any(|a| a == alias) {
         v.attrs.non_atomic_requests.push(alias.to_owned());

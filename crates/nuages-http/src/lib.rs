@@ -42,8 +42,8 @@ pub use client::{Client, RequestFactory, TestResponse};
 pub use conf::{Conf, HttpSettings};
 pub use error::{HttpError, Result};
 pub use handler::{
-    csrf_exempt, non_atomic_requests, non_atomic_requests_using, xframe_options_exempt, IntoView, ViewFunc,
-    ViewResult,
+    csrf_exempt, non_atomic_requests, non_atomic_requests_using, xframe_options_exempt, AsyncView, IntoView,
+    SyncView, ViewCall, ViewFunc, ViewResult,
 };
 pub use middleware::Middleware;
 pub use multipart::{Files, UploadedFile};

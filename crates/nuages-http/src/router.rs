@@ -12,11 +12,33 @@ use futures::FutureExt;
 use crate::conf::Conf;
 use crate::debug;
 use crate::error::{HttpError, Result};
-use crate::handler::BoxFuture;
+use crate::handler::{BoxFuture, ViewCall, ViewResult};
 use crate::middleware::{Middleware, Next};
 use crate::request::HttpRequest;
 use crate::response::HttpResponse;
 use crate::urls::{set_urlconf, UrlEntry, UrlResolver};
+
+/// What `Router::get_response` awaits after calling a view: its future, or the rare
+/// path's (a synchronous view's template response or error, a panic).
+enum Pending<'a> {
+    View(BoxFuture<ViewResult>),
+    Rare(RareFuture<'a>),
+}
+
+/// The future of a request's rare path: boxed, so that the common path's future keeps
+/// no room for it.
+type RareFuture<'a> = futures::future::BoxFuture<'a, HttpResponse>;
+
+impl<'a> Pending<'a> {
+    /// Moves the whole value out (matching on it would leave it in the caller's future,
+    /// partly moved, across the next `.await`).
+    fn into_view(self) -> std::result::Result<BoxFuture<ViewResult>, RareFuture<'a>> {
+        match self {
+            Pending::View(view) => Ok(view),
+            Pending::Rare(rare) => Err(rare),
+        }
+    }
+}
 
 /// An error handler (`handler404` and friends).
 pub type ErrorHandler = Arc<dyn Fn(HttpRequest, &HttpError) -> BoxFuture<HttpResponse> + Send + Sync>;
@@ -56,6 +78,10 @@ pub struct Router {
     handler500: Option<ErrorHandler>,
     started: Vec<RequestHook>,
     finished: Vec<RequestHook>,
+    /// Whether a database has `ATOMIC_REQUESTS` (read once: most projects have none,
+    /// and their views are then called without looking for one).
+    #[cfg(feature = "db")]
+    atomic_requests: bool,
 }
 
 impl std::fmt::Debug for Router {
@@ -80,6 +106,8 @@ impl Router {
     pub fn with_conf(conf: Arc<Conf>, urlpatterns: Vec<UrlEntry>) -> Result<Router> {
         let resolver = Arc::new(UrlResolver::new(urlpatterns)?);
         set_urlconf(resolver.clone());
+        #[cfg(feature = "db")]
+        let atomic_requests = conf.settings.databases.values().any(|db| db.atomic_requests);
         Ok(Router {
             conf,
             resolver,
@@ -90,6 +118,8 @@ impl Router {
             handler500: None,
             started: Vec::new(),
             finished: Vec::new(),
+            #[cfg(feature = "db")]
+            atomic_requests,
         })
     }
 
@@ -246,17 +276,49 @@ impl Router {
         }
         let handle = request.clone();
         // A panicking view is an uncaught exception: it goes through `process_exception`
-        // and `handler500` like any error of the view.
-        let view = AssertUnwindSafe(self.call_view(&matched.func, request)).catch_unwind();
-        let rare: futures::future::BoxFuture<'_, HttpResponse> = match view.await {
-            Err(panic) => {
-                Box::pin(self.handle_view_error(handle, HttpError::other(panic_message(panic.as_ref()))))
-            }
-            Ok(Ok(response)) if !crate::template::is_template_response(&response) => return response,
-            Ok(Ok(response)) => Box::pin(self.finish_template_response(&handle, response)),
-            Ok(Err(err)) => Box::pin(self.handle_view_error(handle, err)),
+        // and `handler500` like any error of the view. A synchronous view runs (and may
+        // panic) in the call itself, an `async` one when its future is polled. Its result
+        // is handled in a statement of its own, so that this future keeps no room for it
+        // while awaiting the other kind's future.
+        let call = AssertUnwindSafe(|| self.call_view(&matched.func, request).into_ready());
+        let pending = match std::panic::catch_unwind(call) {
+            Ok(Err(view)) => Pending::View(view),
+            Ok(Ok(result)) => match self.finish_view(&handle, result) {
+                Ok(response) => return response,
+                Err(rare) => Pending::Rare(rare),
+            },
+            Err(panic) => Pending::Rare(Box::pin(
+                self.handle_view_error(handle.clone(), HttpError::other(panic_message(panic.as_ref()))),
+            )),
+        };
+        let view = match pending.into_view() {
+            Ok(view) => view,
+            Err(rare) => return rare.await,
+        };
+        let result = match AssertUnwindSafe(view).catch_unwind().await {
+            Ok(result) => result,
+            Err(panic) => Err(HttpError::other(panic_message(panic.as_ref()))),
+        };
+        let rare = match self.finish_view(&handle, result) {
+            Ok(response) => return response,
+            Err(rare) => rare,
         };
         rare.await
+    }
+
+    /// A view's response as it is sent when it needs nothing more (the common case);
+    /// else the future that finishes it: a template response's rendering, or an error's
+    /// page.
+    fn finish_view<'a>(
+        &'a self,
+        request: &'a HttpRequest,
+        result: ViewResult,
+    ) -> std::result::Result<HttpResponse, RareFuture<'a>> {
+        match result {
+            Ok(response) if !crate::template::is_template_response(&response) => Ok(response),
+            Ok(response) => Err(Box::pin(self.finish_template_response(request, response))),
+            Err(err) => Err(Box::pin(self.handle_view_error(request.clone(), err))),
+        }
     }
 
     /// A view's error: `process_exception` of each middleware (innermost first), then the
@@ -272,23 +334,23 @@ impl Router {
 
     /// Calls the view, inside `atomic` blocks for the databases with `ATOMIC_REQUESTS`
     /// (the `db` feature; Django's `make_view_atomic`).
-    fn call_view(
-        &self,
-        view: &crate::handler::ViewFunc,
-        request: HttpRequest,
-    ) -> BoxFuture<crate::handler::ViewResult> {
+    fn call_view(&self, view: &crate::handler::ViewFunc, request: HttpRequest) -> ViewCall {
         #[cfg(feature = "db")]
         {
+            let debug = self.conf.settings.debug;
+            if !self.atomic_requests && !debug {
+                return view.call(request);
+            }
             let aliases = crate::db::atomic_aliases(&self.conf.settings, view);
             // The request is cloned only when the debug capture needs it after the call.
-            let debug = self.conf.settings.debug.then(|| request.clone());
+            let debug = debug.then(|| request.clone());
             let call = if aliases.is_empty() {
                 view.call(request)
             } else {
-                crate::db::call_atomic(aliases, view.clone(), request)
+                ViewCall::pending(crate::db::call_atomic(aliases, view.clone(), request))
             };
             match debug {
-                Some(request) => crate::db::capture_for_debug(request, call),
+                Some(request) => ViewCall::pending(crate::db::capture_for_debug(request, call)),
                 None => call,
             }
         }

@@ -677,3 +677,69 @@ async fn technical_500_shows_the_template_excerpt() {
     assert_eq!(r.status, 500);
     assert!(!r.text().contains("template"));
 }
+
+/// Synchronous views (`fn(HttpRequest) -> ViewResult`) go through the same cycle as
+/// `async` ones: their errors and panics become error pages or reach
+/// `process_exception`, decorators and class-based views take them, and the view name is
+/// the function's path.
+#[tokio::test]
+async fn synchronous_views_go_through_the_whole_cycle() {
+    fn hello(r: HttpRequest) -> R {
+        Ok(HttpResponse::new(format!(
+            "hello {}",
+            r.GET().get("name").unwrap_or("you")
+        )))
+    }
+    fn sync_missing(_r: HttpRequest) -> R {
+        Err(HttpError::Http404("No Book matches the given query.".into()))
+    }
+    fn sync_panics(_r: HttpRequest) -> R {
+        panic!("sync oh no")
+    }
+    let urls = vec![
+        path("hello/", hello).name("hello"),
+        path("missing/", sync_missing),
+        path("panic/", sync_panics),
+        path("post-only/", require_POST(hello)),
+        path("exempt/", csrf_exempt(hello)),
+        path("both/", View::new().get(hello).post(echo).as_view()),
+    ];
+    let c = Client::new(Router::for_tests(urls.clone()).unwrap());
+    assert_eq!(
+        c.get("/hello/").query([("name", "Ada")]).send().await.text(),
+        "hello Ada"
+    );
+    assert_eq!(c.get("/missing/").send().await.status, 404);
+    // No middleware, hooks or handlers: the panic is caught around the view alone.
+    let r = c.get("/panic/").send().await;
+    assert_eq!(r.status, 500);
+    assert!(r.text().contains("Server Error (500)"));
+    assert_eq!(c.get("/post-only/").send().await.status, 405);
+    assert_eq!(c.post("/post-only/").send().await.text(), "hello you");
+    assert_eq!(c.get("/exempt/").send().await.text(), "hello you");
+    assert_eq!(c.get("/both/").send().await.text(), "hello you");
+    let r = c.post("/both/").send().await;
+    assert!(r.text().contains(r#""method": "POST""#), "{}", r.text());
+
+    // A synchronous view's panic is an uncaught exception, as an async view's is.
+    let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let app = Router::for_tests(urls).unwrap().with_middleware(Recorder {
+        tag: "inner",
+        log: log.clone(),
+    });
+    let c = Client::new(app);
+    assert_eq!(c.get("/panic/").send().await.text(), "handled: sync oh no");
+    assert_eq!(c.get("/hello/").send().await.text(), "hello you");
+    assert_eq!(
+        *log.lock().unwrap(),
+        [
+            "inner in",
+            "inner view sync_panics",
+            "inner exception",
+            "inner out",
+            "inner in",
+            "inner view hello",
+            "inner out"
+        ]
+    );
+}

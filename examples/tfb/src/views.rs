@@ -1,5 +1,5 @@
 //! The six TechEmpower test types as ordinary views: a `JsonResponse` built from a
-//! serializable value, QuerySets for every read (each its own query by primary key),
+//! serializable value (`/json` and `/plaintext` are synchronous views), QuerySets for every read (each its own query by primary key),
 //! `bulk_update` for the writes and the template engine for the Fortunes table.
 //!
 //! `/queries` and `/updates` issue their N reads concurrently (`try_join_all`): still N
@@ -58,15 +58,16 @@ struct Message {
     message: &'static str,
 }
 
-/// `GET /json`: `{"message": "Hello, World!"}`, serialized per request.
-pub async fn json(_request: HttpRequest) -> ViewResult {
+/// `GET /json`: `{"message": "Hello, World!"}`, serialized per request. A synchronous
+/// view, as is `/plaintext`: neither waits on anything.
+pub fn json(_request: HttpRequest) -> ViewResult {
     JsonResponse::new(&Message {
         message: "Hello, World!",
     })
 }
 
 /// `GET /plaintext`: `Hello, World!` as `text/plain`.
-pub async fn plaintext(_request: HttpRequest) -> ViewResult {
+pub fn plaintext(_request: HttpRequest) -> ViewResult {
     Ok(HttpResponse::with_content_type("Hello, World!", "text/plain"))
 }
 

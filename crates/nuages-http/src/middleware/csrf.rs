@@ -411,7 +411,7 @@ impl Middleware for CsrfViewMiddleware {
 }
 
 /// `@csrf_protect`: the middleware's checks around one view.
-pub fn csrf_protect(view: impl IntoView) -> ViewFunc {
+pub fn csrf_protect<K>(view: impl IntoView<K>) -> ViewFunc {
     view.into_view().wrap(|inner, request| async move {
         CsrfViewMiddleware::load_cookie(&request);
         if let Err(reason) = CsrfViewMiddleware::verify(&request, Some(&inner)) {
@@ -424,7 +424,7 @@ pub fn csrf_protect(view: impl IntoView) -> ViewFunc {
 }
 
 /// `@ensure_csrf_cookie`: sends the cookie even if the view did not use the token.
-pub fn ensure_csrf_cookie(view: impl IntoView) -> ViewFunc {
+pub fn ensure_csrf_cookie<K>(view: impl IntoView<K>) -> ViewFunc {
     view.into_view().wrap(|inner, request| async move {
         CsrfViewMiddleware::load_cookie(&request);
         get_token(&request);

@@ -31,7 +31,7 @@ pub use converters::{get_converter, register_converter, Converter, ValueError};
 pub use resolver::UrlResolver;
 
 use crate::error::{HttpError, Result};
-use crate::handler::{IntoView, ViewFunc};
+use crate::handler::{AsyncView, IntoView, ViewFunc};
 
 /// How an entry's route is written.
 #[derive(Debug, Clone)]
@@ -51,13 +51,14 @@ pub enum Target {
     Include(Include),
 }
 
-/// Something `path()` accepts: a view or an [`include`].
-pub trait IntoTarget {
+/// Something `path()` accepts: a view or an [`include`]. `Kind` is the view's
+/// [`IntoView`] kind, inferred.
+pub trait IntoTarget<Kind = AsyncView> {
     /// The conversion.
     fn into_target(self) -> Target;
 }
 
-impl<V: IntoView> IntoTarget for V {
+impl<K, V: IntoView<K>> IntoTarget<K> for V {
     fn into_target(self) -> Target {
         Target::View(self.into_view())
     }
@@ -103,7 +104,7 @@ impl UrlEntry {
 }
 
 /// `path(route, view_or_include)`.
-pub fn path(route: &str, target: impl IntoTarget) -> UrlEntry {
+pub fn path<K>(route: &str, target: impl IntoTarget<K>) -> UrlEntry {
     UrlEntry {
         pattern: PatternKind::Route(route.to_owned()),
         target: target.into_target(),
@@ -113,7 +114,7 @@ pub fn path(route: &str, target: impl IntoTarget) -> UrlEntry {
 }
 
 /// `re_path(regex, view_or_include)`.
-pub fn re_path(regex: &str, target: impl IntoTarget) -> UrlEntry {
+pub fn re_path<K>(regex: &str, target: impl IntoTarget<K>) -> UrlEntry {
     UrlEntry {
         pattern: PatternKind::Regex(regex.to_owned()),
         target: target.into_target(),

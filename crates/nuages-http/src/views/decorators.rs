@@ -15,7 +15,7 @@ use crate::request::HttpRequest;
 use crate::response::HttpResponse;
 
 /// `@require_http_methods([...])`: 405 with `Allow` for other methods.
-pub fn require_http_methods(methods: &[&str], view: impl IntoView) -> ViewFunc {
+pub fn require_http_methods<K>(methods: &[&str], view: impl IntoView<K>) -> ViewFunc {
     let methods: Arc<Vec<String>> = Arc::new(methods.iter().map(|m| m.to_ascii_uppercase()).collect());
     view.into_view().wrap(move |inner, request| {
         let methods = methods.clone();
@@ -31,18 +31,18 @@ pub fn require_http_methods(methods: &[&str], view: impl IntoView) -> ViewFunc {
 
 /// `@require_GET`.
 #[allow(non_snake_case)]
-pub fn require_GET(view: impl IntoView) -> ViewFunc {
+pub fn require_GET<K>(view: impl IntoView<K>) -> ViewFunc {
     require_http_methods(&["GET"], view)
 }
 
 /// `@require_POST`.
 #[allow(non_snake_case)]
-pub fn require_POST(view: impl IntoView) -> ViewFunc {
+pub fn require_POST<K>(view: impl IntoView<K>) -> ViewFunc {
     require_http_methods(&["POST"], view)
 }
 
 /// `@require_safe` (GET and HEAD).
-pub fn require_safe(view: impl IntoView) -> ViewFunc {
+pub fn require_safe<K>(view: impl IntoView<K>) -> ViewFunc {
     require_http_methods(&["GET", "HEAD"], view)
 }
 
@@ -68,10 +68,10 @@ where
 }
 
 /// `@condition(etag_func, last_modified_func)`.
-pub fn condition(
+pub fn condition<K>(
     etag_func: Option<EtagFn>,
     last_modified_func: Option<LastModifiedFn>,
-    view: impl IntoView,
+    view: impl IntoView<K>,
 ) -> ViewFunc {
     view.into_view().wrap(move |inner, request| {
         let etag_func = etag_func.clone();
@@ -110,12 +110,12 @@ pub fn condition(
 }
 
 /// `@etag(etag_func)`.
-pub fn etag(etag_func: EtagFn, view: impl IntoView) -> ViewFunc {
+pub fn etag<K>(etag_func: EtagFn, view: impl IntoView<K>) -> ViewFunc {
     condition(Some(etag_func), None, view)
 }
 
 /// `@last_modified(last_modified_func)`.
-pub fn last_modified(last_modified_func: LastModifiedFn, view: impl IntoView) -> ViewFunc {
+pub fn last_modified<K>(last_modified_func: LastModifiedFn, view: impl IntoView<K>) -> ViewFunc {
     condition(None, Some(last_modified_func), view)
 }
 
@@ -139,7 +139,7 @@ pub fn cache_control(directives: &[(&str, Directive)], view: impl IntoView) -> V
 }
 
 /// `@never_cache`.
-pub fn never_cache(view: impl IntoView) -> ViewFunc {
+pub fn never_cache<K>(view: impl IntoView<K>) -> ViewFunc {
     view.into_view().wrap(|inner, request| async move {
         let mut response = inner.call(request).await?;
         add_never_cache_headers(&mut response);
@@ -148,7 +148,7 @@ pub fn never_cache(view: impl IntoView) -> ViewFunc {
 }
 
 /// `@vary_on_headers(*headers)`.
-pub fn vary_on_headers(headers: &[&str], view: impl IntoView) -> ViewFunc {
+pub fn vary_on_headers<K>(headers: &[&str], view: impl IntoView<K>) -> ViewFunc {
     let headers: Arc<Vec<String>> = Arc::new(headers.iter().map(|h| (*h).to_owned()).collect());
     view.into_view().wrap(move |inner, request| {
         let headers = headers.clone();
@@ -162,12 +162,12 @@ pub fn vary_on_headers(headers: &[&str], view: impl IntoView) -> ViewFunc {
 }
 
 /// `@vary_on_cookie`.
-pub fn vary_on_cookie(view: impl IntoView) -> ViewFunc {
+pub fn vary_on_cookie<K>(view: impl IntoView<K>) -> ViewFunc {
     vary_on_headers(&["Cookie"], view)
 }
 
 /// `@gzip_page`.
-pub fn gzip_page(view: impl IntoView) -> ViewFunc {
+pub fn gzip_page<K>(view: impl IntoView<K>) -> ViewFunc {
     view.into_view().wrap(|inner, request| async move {
         let handle = request.clone();
         let response = inner.call(request).await?;

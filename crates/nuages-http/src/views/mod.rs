@@ -56,7 +56,7 @@ impl View {
         View::default()
     }
 
-    fn with(mut self, method: &'static str, handler: impl IntoView) -> View {
+    fn with<K>(mut self, method: &'static str, handler: impl IntoView<K>) -> View {
         self.handlers.retain(|(m, _)| *m != method);
         self.handlers.push((method, handler.into_view()));
         self
@@ -69,35 +69,35 @@ impl View {
     }
 
     /// `def get(self, request, ...)`.
-    pub fn get(self, handler: impl IntoView) -> View {
+    pub fn get<K>(self, handler: impl IntoView<K>) -> View {
         self.with("get", handler)
     }
     /// `def post(...)`.
-    pub fn post(self, handler: impl IntoView) -> View {
+    pub fn post<K>(self, handler: impl IntoView<K>) -> View {
         self.with("post", handler)
     }
     /// `def put(...)`.
-    pub fn put(self, handler: impl IntoView) -> View {
+    pub fn put<K>(self, handler: impl IntoView<K>) -> View {
         self.with("put", handler)
     }
     /// `def patch(...)`.
-    pub fn patch(self, handler: impl IntoView) -> View {
+    pub fn patch<K>(self, handler: impl IntoView<K>) -> View {
         self.with("patch", handler)
     }
     /// `def delete(...)`.
-    pub fn delete(self, handler: impl IntoView) -> View {
+    pub fn delete<K>(self, handler: impl IntoView<K>) -> View {
         self.with("delete", handler)
     }
     /// `def head(...)` (defaults to `get`).
-    pub fn head(self, handler: impl IntoView) -> View {
+    pub fn head<K>(self, handler: impl IntoView<K>) -> View {
         self.with("head", handler)
     }
     /// `def options(...)` (defaults to an empty response with `Allow`).
-    pub fn options(self, handler: impl IntoView) -> View {
+    pub fn options<K>(self, handler: impl IntoView<K>) -> View {
         self.with("options", handler)
     }
     /// `def trace(...)`.
-    pub fn trace(self, handler: impl IntoView) -> View {
+    pub fn trace<K>(self, handler: impl IntoView<K>) -> View {
         self.with("trace", handler)
     }
 
