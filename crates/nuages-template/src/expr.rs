@@ -195,6 +195,7 @@ fn lookup_step(current: &Value, bit: &Bit) -> Option<Value> {
     let item = match current {
         // `Value::get_key`, with the key's value made at parse time.
         Value::Object(o) => o.get_item(&bit.key),
+        Value::Element(e) => e.object().get_item(&bit.key),
         _ => current.get_key(&bit.name),
     };
     item.or_else(|| current.get_attr(&bit.name))
@@ -319,8 +320,7 @@ pub(crate) trait FilterLookup {
 fn mark_safe(v: Value) -> Value {
     match v {
         Value::Str(s) => Value::SafeStr(s),
-        Value::SafeStr(_) => v,
-        Value::Object(ref o) if o.is_safe() => v,
+        _ if v.is_safe() => v,
         other => Value::safe(other.py_str()),
     }
 }
@@ -432,7 +432,7 @@ impl FilterExpression {
         if !self.filters.is_empty() || var.translate {
             return Ok(false);
         }
-        let Some(Value::Object(o)) = ctx.get(&first.name) else {
+        let Some(o) = ctx.get(&first.name).and_then(Value::as_object) else {
             return Ok(false);
         };
         if o.get_item(&bit.key).is_some() {

@@ -191,6 +191,44 @@ impl ForLoop {
 #[derive(Clone)]
 pub struct BlockValue(pub(crate) Arc<crate::nodes::BlockDef>, pub(crate) bool);
 
+/// One element of a list of application objects that share one allocation
+/// ([`Value::objects`]): a template sees it as it sees a [`Value::Object`].
+///
+/// Twelve rows put in a template as twelve `Value::object`s take twelve allocations, and
+/// as many frees once the page is rendered; as elements they take none. The index is a
+/// `u32` so that the element fits where a `Value::Object` does.
+#[derive(Clone)]
+pub struct ObjectElement {
+    list: Arc<ObjectList>,
+    index: u32,
+}
+
+impl ObjectElement {
+    /// The object.
+    pub fn object(&self) -> &dyn TemplateObject {
+        self.list.0.element(self.index as usize)
+    }
+
+    fn same(&self, other: &ObjectElement) -> bool {
+        Arc::ptr_eq(&self.list, &other.list) && self.index == other.index
+    }
+}
+
+/// The objects of a [`Value::objects`] list, behind a thin pointer (the box holds the
+/// vtable, so that an [`ObjectElement`] is two words).
+struct ObjectList(Box<dyn ObjectSlice>);
+
+/// A list of objects of one type, read by index.
+trait ObjectSlice: Send + Sync {
+    fn element(&self, index: usize) -> &dyn TemplateObject;
+}
+
+impl<T: TemplateObject> ObjectSlice for Vec<T> {
+    fn element(&self, index: usize) -> &dyn TemplateObject {
+        &self[index]
+    }
+}
+
 /// A template value: the Python types Django templates meet, plus application objects.
 #[derive(Clone, Default)]
 pub enum Value {
@@ -223,6 +261,8 @@ pub enum Value {
     Time(NaiveTime),
     /// An application object.
     Object(Arc<dyn TemplateObject>),
+    /// An application object in a list made by [`Value::objects`].
+    Element(ObjectElement),
     /// A zero-argument callable, called when a lookup reaches it.
     Callable(Arc<CallableFn>),
     /// A `{% for %}` loop's `forloop`.
@@ -347,6 +387,56 @@ impl Value {
         Value::Object(Arc::new(obj))
     }
 
+    /// A list of application objects (a page of model instances, say), held in one
+    /// allocation: the list's values are [`Value::Element`]s, which templates read as
+    /// they read `Value::object`s.
+    ///
+    /// ```
+    /// use nuages_template::{Context, Engine, TemplateObject, Value};
+    ///
+    /// struct Book { title: String }
+    /// impl TemplateObject for Book {
+    ///     fn get_attr(&self, name: &str) -> Option<Value> {
+    ///         (name == "title").then(|| Value::from(self.title.as_str()))
+    ///     }
+    ///     fn to_str(&self) -> String { self.title.clone() }
+    /// }
+    ///
+    /// let books = vec![Book { title: "Dune".into() }, Book { title: "Emma".into() }];
+    /// let t = Engine::new()
+    ///     .from_string("{% for b in books %}{{ b.title }}{% if not forloop.last %}, {% endif %}{% endfor %} ({{ books|length }}, {{ books.1 }})")
+    ///     .unwrap();
+    /// let mut ctx = Context::new();
+    /// ctx.insert("books", Value::objects(books));
+    /// assert_eq!(t.render(&mut ctx).unwrap(), "Dune, Emma (2, Emma)");
+    /// ```
+    pub fn objects<T: TemplateObject>(objects: Vec<T>) -> Value {
+        let len = objects.len();
+        if u32::try_from(len).is_err() {
+            return Value::list(objects.into_iter().map(Value::object).collect());
+        }
+        let list = Arc::new(ObjectList(Box::new(objects)));
+        Value::list(
+            (0..len as u32)
+                .map(|index| {
+                    Value::Element(ObjectElement {
+                        list: list.clone(),
+                        index,
+                    })
+                })
+                .collect(),
+        )
+    }
+
+    /// The application object this value is ([`Value::Object`] or [`Value::Element`]).
+    pub fn as_object(&self) -> Option<&dyn TemplateObject> {
+        match self {
+            Value::Object(o) => Some(&**o),
+            Value::Element(e) => Some(e.object()),
+            _ => None,
+        }
+    }
+
     /// A zero-argument callable.
     pub fn callable(f: impl Fn() -> Result<Value> + Send + Sync + 'static) -> Value {
         Value::Callable(Arc::new(f))
@@ -379,6 +469,7 @@ impl Value {
         match self {
             Value::SafeStr(_) => true,
             Value::Object(o) => o.is_safe(),
+            Value::Element(e) => e.object().is_safe(),
             _ => false,
         }
     }
@@ -408,6 +499,7 @@ impl Value {
             Value::List(l) | Value::Tuple(l) => !l.is_empty(),
             Value::Dict(d) => !d.is_empty(),
             Value::Object(o) => o.is_true(),
+            Value::Element(e) => e.object().is_true(),
             _ => true,
         }
     }
@@ -429,6 +521,7 @@ impl Value {
             Value::DateTime(..) => "datetime.datetime",
             Value::Time(_) => "datetime.time",
             Value::Object(o) => o.type_name(),
+            Value::Element(e) => e.object().type_name(),
             Value::Callable(_) => "function",
             Value::Block(_) => "BlockNode",
         }
@@ -443,6 +536,7 @@ impl Value {
             Value::Time(t) => time_iso(t),
             Value::Decimal(d) => decimal_str(d),
             Value::Object(o) => o.to_str(),
+            Value::Element(e) => e.object().to_str(),
             Value::Block(b) => format!("<Block Node: {}. Contents: {}>", b.0.name, "[...]"),
             _ => self.py_repr(),
         }
@@ -524,6 +618,7 @@ impl Value {
                 format!("datetime.time({})", parts.join(", "))
             }
             Value::Object(o) => o.repr(),
+            Value::Element(e) => e.object().repr(),
             Value::Callable(_) => "<function>".into(),
             Value::Block(b) => format!("<Block Node: {}. Contents: [...]>", b.0.name),
         }
@@ -587,6 +682,7 @@ impl Value {
             },
             (Value::Time(a), Value::Time(b)) => a == b,
             (Value::Object(a), Value::Object(b)) => Arc::ptr_eq(a, b),
+            (Value::Element(a), Value::Element(b)) => a.same(b),
             (Value::ForLoop(a), Value::ForLoop(b)) => Arc::ptr_eq(a, b),
             (Value::Callable(a), Value::Callable(b)) => Arc::ptr_eq(a, b),
             _ => false,
@@ -633,14 +729,16 @@ impl Value {
 
     /// Python's `len(x)`.
     pub fn py_len(&self) -> Result<usize> {
+        if let Some(o) = self.as_object() {
+            return o.len().ok_or_else(|| {
+                TemplateError::TypeError(format!("object of type '{}' has no len()", o.type_name()))
+            });
+        }
         match self {
             Value::Str(s) | Value::SafeStr(s) => Ok(s.chars().count()),
             Value::List(l) | Value::Tuple(l) => Ok(l.len()),
             Value::Dict(d) => Ok(d.len()),
             Value::ForLoop(_) => Ok(ForLoop::KEYS.len()),
-            Value::Object(o) => o.len().ok_or_else(|| {
-                TemplateError::TypeError(format!("object of type '{}' has no len()", o.type_name()))
-            }),
             _ => Err(TemplateError::TypeError(format!(
                 "object of type '{}' has no len()",
                 self.short_type()
@@ -660,14 +758,16 @@ impl Value {
 
     /// Python's `list(iter(x))`.
     pub fn py_iter(&self) -> Result<Vec<Value>> {
+        if let Some(o) = self.as_object() {
+            return o.iter().ok_or_else(|| {
+                TemplateError::TypeError(format!("'{}' object is not iterable", o.type_name()))
+            });
+        }
         match self {
             Value::List(l) | Value::Tuple(l) => Ok(l.as_ref().clone()),
             Value::Str(s) | Value::SafeStr(s) => Ok(s.chars().map(|c| Value::str(c.to_string())).collect()),
             Value::Dict(d) => Ok(d.keys().map(|k| Value::str(k.as_str())).collect()),
             Value::ForLoop(_) => Ok(ForLoop::KEYS.iter().map(|k| Value::str(*k)).collect()),
-            Value::Object(o) => o.iter().ok_or_else(|| {
-                TemplateError::TypeError(format!("'{}' object is not iterable", o.type_name()))
-            }),
             _ => Err(TemplateError::TypeError(format!(
                 "'{}' object is not iterable",
                 self.short_type()
@@ -681,6 +781,7 @@ impl Value {
             Value::Dict(d) => dict_get(d, key).cloned(),
             Value::ForLoop(f) => f.get(key),
             Value::Object(o) => o.get_item(&Value::str(key)),
+            Value::Element(e) => e.object().get_item(&Value::str(key)),
             _ => None,
         }
     }
@@ -698,6 +799,7 @@ impl Value {
                 pick(chars.len()).map(|k| Value::str(chars[k].to_string()))
             }
             Value::Object(o) => o.get_item(&Value::Int(i)),
+            Value::Element(e) => e.object().get_item(&Value::Int(i)),
             _ => None,
         }
     }
@@ -706,6 +808,7 @@ impl Value {
     pub(crate) fn get_attr(&self, name: &str) -> Option<Value> {
         match self {
             Value::Object(o) => o.get_attr(name),
+            Value::Element(e) => e.object().get_attr(name),
             Value::Dict(d) => match name {
                 "items" => Some(Value::list(
                     d.iter()

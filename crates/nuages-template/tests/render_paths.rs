@@ -1,6 +1,7 @@
 //! The render fast paths give what the general path gives: `{{ obj.attr }}` rendered from
-//! a borrowed `str` attribute ([`TemplateObject::str_attr`]) and the builtins
-//! (`True`/`False`/`None`) shared between contexts.
+//! a borrowed `str` attribute ([`TemplateObject::str_attr`]), the builtins
+//! (`True`/`False`/`None`) shared between contexts, and lists of objects sharing one
+//! allocation ([`Value::objects`]).
 
 use nuages_template::{Context, Engine, TemplateObject, Value};
 
@@ -47,20 +48,34 @@ fn rows() -> Vec<(i32, &'static str)> {
     ]
 }
 
-fn render_fortunes(src: &str, borrowed: bool) -> String {
+/// How the rows are put in the context.
+#[derive(Clone, Copy)]
+enum Rows {
+    /// `Value::object` each, answering `get_attr` only.
+    Objects,
+    /// `Value::object` each, answering `str_attr` too.
+    Borrowed,
+    /// `Value::objects`, answering `str_attr` too.
+    Shared,
+}
+
+fn fortunes(rows_as: Rows) -> Value {
+    let borrowed = !matches!(rows_as, Rows::Objects);
+    let rows = rows().into_iter().map(|(id, m)| Fortune {
+        id,
+        message: m.to_owned(),
+        borrowed,
+    });
+    match rows_as {
+        Rows::Shared => Value::objects(rows.collect()),
+        _ => Value::list(rows.map(Value::object).collect()),
+    }
+}
+
+fn render_fortunes(src: &str, rows_as: Rows) -> String {
     let engine = Engine::builder().template("fortunes.html", src).build();
     let mut ctx = Context::new();
-    let list = rows()
-        .into_iter()
-        .map(|(id, m)| {
-            Value::object(Fortune {
-                id,
-                message: m.to_owned(),
-                borrowed,
-            })
-        })
-        .collect();
-    ctx.insert("fortunes", Value::list(list));
+    ctx.insert("fortunes", fortunes(rows_as));
     engine.render_to_string("fortunes.html", &mut ctx).unwrap()
 }
 
@@ -85,15 +100,23 @@ fn django_page() -> String {
 
 #[test]
 fn fortunes_page_is_djangos_on_both_paths() {
-    assert_eq!(render_fortunes(FORTUNES, true), django_page());
-    assert_eq!(render_fortunes(FORTUNES, false), django_page());
+    for rows_as in [Rows::Objects, Rows::Borrowed, Rows::Shared] {
+        assert_eq!(render_fortunes(FORTUNES, rows_as), django_page());
+    }
 }
 
 #[test]
 fn borrowed_attribute_follows_autoescape_and_filters() {
     let src = "{% for f in fortunes %}{% autoescape off %}{{ f.message }}{% endautoescape %}|{{ f.message|upper }}|{{ f.message|safe }}\n{% endfor %}";
-    assert_eq!(render_fortunes(src, true), render_fortunes(src, false));
-    assert!(render_fortunes(src, true).starts_with(
+    assert_eq!(
+        render_fortunes(src, Rows::Borrowed),
+        render_fortunes(src, Rows::Objects)
+    );
+    assert_eq!(
+        render_fortunes(src, Rows::Shared),
+        render_fortunes(src, Rows::Objects)
+    );
+    assert!(render_fortunes(src, Rows::Borrowed).starts_with(
         "<script>alert(\"This should not be displayed in a browser alert box.\");</script>|&lt;SCRIPT&gt;"
     ));
 }
@@ -178,4 +201,31 @@ fn builtins_stay_at_the_bottom_of_the_stack() {
     assert!(matches!(ctx.get("True"), Some(Value::Bool(true))));
     ctx.insert("x", 1);
     assert_eq!(ctx.get("x").map(Value::py_str).as_deref(), Some("1"));
+}
+
+/// The elements of a `Value::objects` list behave as `Value::object`s everywhere a
+/// template meets them: filters, indexing, `{% with %}`, comparisons and `is`, `in`.
+#[test]
+fn shared_list_elements_behave_as_objects() {
+    let src = "{{ fortunes|length }}|{{ fortunes.1.id }}|{{ fortunes|first }}|{{ fortunes|last }}|\
+        {% for f in fortunes|dictsort:'id' %}{{ f.id }} {% endfor %}|\
+        {% with a=fortunes.0 b=fortunes.0 c=fortunes.1 %}{% if a == b %}eq{% endif %} {% if a is b %}is{% endif %} \
+        {% if a != c %}ne{% endif %} {% if a in fortunes %}in{% endif %} {% if a %}true{% endif %}{% endwith %}|\
+        {{ fortunes|slice:':2'|join:', ' }}";
+    for rows_as in [Rows::Objects, Rows::Shared] {
+        assert_eq!(
+            render_fortunes(src, rows_as),
+            "6|2|Fortune object (11)|Fortune object (13)|0 2 8 11 12 13 |eq is ne in true|\
+             Fortune object (11), Fortune object (2)",
+        );
+    }
+    // An element of one list is not the same object as its twin in another.
+    let engine = Engine::new();
+    let mut ctx = Context::new();
+    ctx.insert("x", fortunes(Rows::Shared));
+    ctx.insert("y", fortunes(Rows::Shared));
+    let t = engine
+        .from_string("{% if x.0 == y.0 %}same{% else %}different{% endif %}")
+        .unwrap();
+    assert_eq!(t.render(&mut ctx).unwrap(), "different");
 }

@@ -12,8 +12,7 @@ type R = Result<Value>;
 
 fn mark_safe(v: &Value) -> Value {
     match v {
-        Value::SafeStr(_) => v.clone(),
-        Value::Object(o) if o.is_safe() => v.clone(),
+        _ if v.is_safe() => v.clone(),
         other => Value::safe(other.py_str()),
     }
 }
@@ -65,7 +64,8 @@ fn sort_by_property(v: &Value, arg: Option<&Value>, reverse: bool) -> R {
         | Value::Dict(_)
         | Value::Str(_)
         | Value::SafeStr(_)
-        | Value::Object(_) => match v.py_iter() {
+        | Value::Object(_)
+        | Value::Element(_) => match v.py_iter() {
             Ok(items) => items,
             Err(_) => return Ok(Value::str("")),
         },
@@ -111,10 +111,7 @@ fn index_or_error(v: &Value, i: i64) -> R {
             class: "KeyError".into(),
             message: i.to_string(),
         }),
-        Value::Object(o) => match o.get_item(&Value::Int(i)) {
-            Some(x) => Ok(x),
-            None => Ok(Value::str("")),
-        },
+        Value::Object(_) | Value::Element(_) => Ok(v.get_index(i).unwrap_or_else(|| Value::str(""))),
         other => Err(TemplateError::TypeError(format!(
             "'{}' object is not subscriptable",
             other.short_type()

@@ -258,7 +258,10 @@ pub(crate) fn contains(haystack: &Value, needle: &Value) -> Option<bool> {
         Value::List(l) | Value::Tuple(l) => Some(l.iter().any(|v| v.py_eq(needle))),
         Value::Dict(d) => Some(needle.as_str().is_some_and(|k| d.contains_key(k))),
         Value::Str(s) | Value::SafeStr(s) => needle.as_str().map(|n| s.contains(n)),
-        Value::Object(o) => o.iter().map(|items| items.iter().any(|v| v.py_eq(needle))),
+        Value::Object(_) | Value::Element(_) => haystack
+            .as_object()
+            .and_then(|o| o.iter())
+            .map(|items| items.iter().any(|v| v.py_eq(needle))),
         Value::ForLoop(_) => Some(needle.as_str().is_some_and(|k| {
             [
                 "parentloop",
@@ -286,7 +289,7 @@ fn is_same(a: &Value, b: &Value) -> bool {
         }
         (Value::List(x), Value::List(y)) | (Value::Tuple(x), Value::Tuple(y)) => std::sync::Arc::ptr_eq(x, y),
         (Value::Dict(x), Value::Dict(y)) => std::sync::Arc::ptr_eq(x, y),
-        (Value::Object(x), Value::Object(y)) => std::sync::Arc::ptr_eq(x, y),
+        (Value::Object(_), Value::Object(_)) | (Value::Element(_), Value::Element(_)) => a.py_eq(b),
         _ => false,
     }
 }
