@@ -101,53 +101,103 @@ pub trait TemplateModel: Model {
 /// Shared (`Arc`), so a view can keep using the instance it put in the context.
 pub struct ModelObject<M>(pub Arc<M>);
 
+/// A model instance owned by its template value ([`ModelObject::value`],
+/// [`ModelObject::list`]): one allocation less than sharing it.
+struct OwnedModel<M>(M);
+
 impl<M: TemplateModel> ModelObject<M> {
     /// The instance as a template value.
     pub fn value(instance: M) -> Value {
-        Value::object(ModelObject(Arc::new(instance)))
+        Value::object(OwnedModel(instance))
     }
 
     /// A shared instance as a template value.
     pub fn shared(instance: Arc<M>) -> Value {
         Value::object(ModelObject(instance))
     }
+
+    /// Instances as a template list, held in one allocation ([`Value::objects`]) rather
+    /// than one per instance: what a list view puts in its context.
+    ///
+    /// ```
+    /// # use nuages_http::db::{ModelObject, TemplateModel};
+    /// # #[derive(Debug, Clone, Default, nuages_macros::Model)]
+    /// # #[model(app_label = "shop")]
+    /// # pub struct Book { pub id: i64, #[field(max_length = 100)] pub title: String }
+    /// # impl TemplateModel for Book {}
+    /// use nuages_template::{Context, Engine};
+    ///
+    /// let books = vec![Book { id: 1, title: "Dune".into() }, Book { id: 2, title: "Emma".into() }];
+    /// let mut ctx = Context::new();
+    /// ctx.insert("books", ModelObject::list(books));
+    /// let t = Engine::new().from_string("{% for b in books %}{{ b.pk }}:{{ b.title }} {% endfor %}").unwrap();
+    /// assert_eq!(t.render(&mut ctx).unwrap(), "1:Dune 2:Emma ");
+    /// ```
+    pub fn list(instances: Vec<M>) -> Value {
+        Value::objects(instances.into_iter().map(OwnedModel).collect())
+    }
 }
 
-impl<M: TemplateModel> TemplateObject for ModelObject<M> {
-    fn get_attr(&self, name: &str) -> Option<Value> {
-        let m = &*self.0;
-        if let Some(v) = m.template_attr(name) {
-            return Some(v);
-        }
-        // `annotate(num_books=...)` values are attributes of the instance in Django.
-        if let Some(v) = m.state().and_then(|s| s.annotation(name)) {
-            return Some(template_value(v));
-        }
-        match name {
-            "pk" => return Some(template_value(&m.pk())),
-            "get_absolute_url" => return m.get_absolute_url().map(Value::from),
-            _ => {}
-        }
-        let meta = M::meta();
-        let field = meta.fields.iter().find(|f| f.name == name || f.attname == name)?;
-        if field.relation.is_some() && field.attname != name {
-            // The related object, not its key: only what `template_attr` provides.
-            return None;
-        }
-        m.get_field(field.attname).map(|v| template_value(&v))
-    }
+/// `TemplateObject` for a holder of a model instance, shared or owned.
+macro_rules! model_template_object {
+    ($holder:ident) => {
+        impl<M: TemplateModel> TemplateObject for $holder<M> {
+            fn get_attr(&self, name: &str) -> Option<Value> {
+                model_attr(self.instance(), name)
+            }
 
-    fn to_str(&self) -> String {
-        self.0.str()
-    }
+            fn to_str(&self) -> String {
+                self.instance().str()
+            }
 
-    fn type_name(&self) -> &str {
-        M::meta().object_name
-    }
+            fn type_name(&self) -> &str {
+                M::meta().object_name
+            }
 
-    fn repr(&self) -> String {
-        format!("<{}: {}>", M::meta().object_name, self.0.str())
+            fn repr(&self) -> String {
+                format!("<{}: {}>", M::meta().object_name, self.to_str())
+            }
+        }
+    };
+}
+
+model_template_object!(ModelObject);
+model_template_object!(OwnedModel);
+
+impl<M> ModelObject<M> {
+    fn instance(&self) -> &M {
+        &self.0
     }
+}
+
+impl<M> OwnedModel<M> {
+    fn instance(&self) -> &M {
+        &self.0
+    }
+}
+
+/// An attribute of a model instance in a template: `template_attr`, an annotation, `pk`,
+/// `get_absolute_url`, then a concrete field.
+fn model_attr<M: TemplateModel>(m: &M, name: &str) -> Option<Value> {
+    if let Some(v) = m.template_attr(name) {
+        return Some(v);
+    }
+    // `annotate(num_books=...)` values are attributes of the instance in Django.
+    if let Some(v) = m.state().and_then(|s| s.annotation(name)) {
+        return Some(template_value(v));
+    }
+    match name {
+        "pk" => return Some(template_value(&m.pk())),
+        "get_absolute_url" => return m.get_absolute_url().map(Value::from),
+        _ => {}
+    }
+    let meta = M::meta();
+    let field = meta.fields.iter().find(|f| f.name == name || f.attname == name)?;
+    if field.relation.is_some() && field.attname != name {
+        // The related object, not its key: only what `template_attr` provides.
+        return None;
+    }
+    m.get_field(field.attname).map(|v| template_value(&v))
 }
 
 /// Python's `str()` of an ORM value (what `__str__` defaults interpolate).

@@ -125,15 +125,7 @@ impl MultipleObjectMixin for BookList {
             for key in ["title", "author", "genre", "year"] {
                 filters.insert(key.to_owned(), Value::from(param(request, key)?.unwrap_or("")));
             }
-            ctx.insert(
-                "genres".into(),
-                Value::list(
-                    genres
-                        .into_iter()
-                        .map(nuages_http::db::ModelObject::value)
-                        .collect(),
-                ),
-            );
+            ctx.insert("genres".into(), nuages_http::db::ModelObject::list(genres));
             ctx.insert("filters".into(), Value::from(filters));
             ctx.insert("ordering".into(), Value::from(ordering(request)?));
             ctx.insert(

@@ -10,7 +10,7 @@ use crate::models::{Author, AuthorProfile, Book, BookGenre, Genre, Loan, Publish
 
 /// A prefetched list as a template value (`{% for g in book.genres %}`).
 fn list<T: TemplateModel + Clone>(items: Option<&[T]>) -> Option<Value> {
-    items.map(|items| Value::list(items.iter().cloned().map(ModelObject::value).collect()))
+    items.map(|items| ModelObject::list(items.to_vec()))
 }
 
 /// A loaded related object as a template value; `None` (nothing) when it was not loaded.

@@ -262,7 +262,7 @@ pub async fn get_context_data<V: MultipleObjectMixin + ?Sized>(
                 Some(f) => f,
                 None => object_list.queryset.fetch().await?,
             };
-            objects = Value::list(fetched.into_iter().map(ModelObject::value).collect());
+            objects = ModelObject::list(fetched);
             context.insert("paginator".to_owned(), Value::None);
             context.insert("page_obj".to_owned(), Value::None);
             context.insert("is_paginated".to_owned(), Value::Bool(false));
