@@ -88,6 +88,7 @@ impl ViewCall {
 
     /// The result when the view has already run, or else its future: lets a caller keep
     /// a synchronous view's result out of its own future's state.
+    #[inline]
     pub fn into_ready(self) -> Result<ViewResult, BoxFuture<ViewResult>> {
         match self.0 {
             Call::Ready(Some(result)) => Ok(result),

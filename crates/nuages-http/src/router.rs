@@ -16,7 +16,7 @@ use crate::handler::{BoxFuture, ViewCall, ViewResult};
 use crate::middleware::{Middleware, Next};
 use crate::request::HttpRequest;
 use crate::response::HttpResponse;
-use crate::urls::{set_urlconf, UrlEntry, UrlResolver};
+use crate::urls::{set_urlconf, ResolverMatch, UrlEntry, UrlResolver};
 
 /// What `Router::get_response` awaits after calling a view: its future, or the rare
 /// path's (a synchronous view's template response or error, a panic).
@@ -260,19 +260,17 @@ impl Router {
     /// largest state, and this one is moved into place for every request, so keeping the
     /// rare states (error pages, template rendering) out of it keeps each move small.
     pub(crate) async fn get_response(&self, request: HttpRequest) -> HttpResponse {
-        let matched = match self.resolver.resolve_shared(request.path_info()) {
-            Ok(m) => m,
-            Err(err) => return Box::pin(self.response_for_error(request, err)).await,
+        let (request, matched) = match self.resolve(request) {
+            Ok(resolved) => resolved,
+            Err(rare) => return rare.await,
         };
         request.set_resolver_match(Some(matched.clone()));
-        for mw in self.middleware.iter() {
-            // The rare path's future is made in a statement of its own, so that the
-            // response it takes is not held across its `.await` as well.
-            let rare = match mw.process_view(&request, &matched.func).await {
-                None => continue,
-                Some(response) => Box::pin(self.finish_template_response(&request, response)),
-            };
-            return rare.await;
+        if !self.middleware.is_empty() {
+            // Boxed: an app without middleware (whose requests come this way without any
+            // other box) keeps no room for the hooks' state in this future.
+            if let Some(response) = Box::pin(self.process_view(&request, &matched.func)).await {
+                return response;
+            }
         }
         let handle = request.clone();
         // A panicking view is an uncaught exception: it goes through `process_exception`
@@ -306,9 +304,41 @@ impl Router {
         rare.await
     }
 
+    /// The request with its URL's match, or the future of its 404 page. A plain
+    /// function, so that the resolver's error (56 bytes) is never kept in
+    /// `get_response`'s future.
+    fn resolve(
+        &self,
+        request: HttpRequest,
+    ) -> std::result::Result<(HttpRequest, Arc<ResolverMatch>), RareFuture<'_>> {
+        match self.resolver.resolve_shared(request.path_info()) {
+            Ok(matched) => Ok((request, matched)),
+            Err(err) => Err(Box::pin(self.response_for_error(request, err))),
+        }
+    }
+
+    /// Each middleware's `process_view`, in order: the first response one returns
+    /// (finished as a template response), or `None` to call the view.
+    async fn process_view(
+        &self,
+        request: &HttpRequest,
+        view: &crate::handler::ViewFunc,
+    ) -> Option<HttpResponse> {
+        for mw in self.middleware.iter() {
+            if let Some(response) = mw.process_view(request, view).await {
+                return Some(self.finish_template_response(request, response).await);
+            }
+        }
+        None
+    }
+
     /// A view's response as it is sent when it needs nothing more (the common case);
     /// else the future that finishes it: a template response's rendering, or an error's
     /// page.
+    ///
+    /// Inlined, so that the response is not moved into and out of a call (see
+    /// [`crate::server::into_hyper`]).
+    #[inline(always)]
     fn finish_view<'a>(
         &'a self,
         request: &'a HttpRequest,
