@@ -407,6 +407,14 @@ async fn atomic_requests() {
                     "exempt/",
                     non_atomic_requests_on(&alias, insert(alias.clone(), "raise")),
                 ),
+                // A synchronous view runs inside the block too.
+                path("sync/", {
+                    let alias = alias.clone();
+                    move |_r: HttpRequest| -> Result<HttpResponse, HttpError> {
+                        let inside = nuages_db::transaction::in_atomic_block(&alias);
+                        Ok(HttpResponse::new(inside.to_string()))
+                    }
+                }),
             ]
         };
         let mut settings = Conf::for_tests().settings.clone();
@@ -442,8 +450,11 @@ async fn atomic_requests() {
             "{vendor}: non_atomic_requests keeps the write"
         );
 
+        assert_eq!(client.get("/sync/").send().await.text(), "true", "{vendor}");
+
         // Without ATOMIC_REQUESTS a raising view's write stays.
         let client = Client::new(router(urls(), Conf::for_tests()));
+        assert_eq!(client.get("/sync/").send().await.text(), "false", "{vendor}");
         assert_eq!(client.get("/raise/").send().await.status, 500);
         assert_eq!(count(&alias).await, 4, "{vendor}: autocommit");
     }
