@@ -66,7 +66,7 @@ where
 /// let call: ViewCall = hello.into_view().call(request);
 /// assert!(call.into_ready().is_ok());
 /// ```
-#[must_use = "a view's future does nothing unless awaited"]
+#[must_use = "a view's response is lost unless its call is awaited"]
 pub struct ViewCall(Call);
 
 enum Call {
