@@ -158,23 +158,17 @@ macro_rules! model_template_object {
                 format!("<{}: {}>", M::meta().object_name, self.to_str())
             }
         }
+
+        impl<M> $holder<M> {
+            fn instance(&self) -> &M {
+                &self.0
+            }
+        }
     };
 }
 
 model_template_object!(ModelObject);
 model_template_object!(OwnedModel);
-
-impl<M> ModelObject<M> {
-    fn instance(&self) -> &M {
-        &self.0
-    }
-}
-
-impl<M> OwnedModel<M> {
-    fn instance(&self) -> &M {
-        &self.0
-    }
-}
 
 /// An attribute of a model instance in a template: `template_attr`, an annotation, `pk`,
 /// `get_absolute_url`, then a concrete field.

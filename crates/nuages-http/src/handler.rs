@@ -153,12 +153,7 @@ impl std::fmt::Debug for ViewFunc {
 impl ViewFunc {
     /// Wraps a handler, named after its Rust type path.
     pub fn new<H: Handler>(handler: H) -> ViewFunc {
-        let name = std::any::type_name::<H>().replace("::", ".");
-        ViewFunc {
-            handler: Arc::new(handler),
-            name: name.into(),
-            attrs: ViewAttrs::default(),
-        }
+        ViewFunc::named(&dotted_type_name::<H>(), handler)
     }
 
     /// A synchronous view (`fn(HttpRequest) -> ViewResult`), named after its Rust path.
@@ -166,12 +161,7 @@ impl ViewFunc {
     where
         F: Fn(HttpRequest) -> ViewResult + Send + Sync + 'static,
     {
-        let name = std::any::type_name::<F>().replace("::", ".");
-        ViewFunc {
-            handler: Arc::new(SyncHandler(view)),
-            name: name.into(),
-            attrs: ViewAttrs::default(),
-        }
+        ViewFunc::named(&dotted_type_name::<F>(), SyncHandler(view))
     }
 
     /// Wraps a handler with an explicit name.
@@ -202,6 +192,11 @@ impl ViewFunc {
             attrs: self.attrs,
         }
     }
+}
+
+/// A Rust type path written the way Python names a function (`app.views.index`).
+fn dotted_type_name<T>() -> String {
+    std::any::type_name::<T>().replace("::", ".")
 }
 
 /// Anything that can become a [`ViewFunc`]: a `ViewFunc`, an `async` function or

@@ -286,7 +286,7 @@ impl Router {
                 Err(rare) => Pending::Rare(rare),
             },
             Err(panic) => Pending::Rare(Box::pin(
-                self.handle_view_error(handle.clone(), HttpError::other(panic_message(panic.as_ref()))),
+                self.handle_view_error(handle.clone(), panic_error(panic)),
             )),
         };
         let view = match pending.into_view() {
@@ -295,7 +295,7 @@ impl Router {
         };
         let result = match AssertUnwindSafe(view).catch_unwind().await {
             Ok(result) => result,
-            Err(panic) => Err(HttpError::other(panic_message(panic.as_ref()))),
+            Err(panic) => Err(panic_error(panic)),
         };
         let rare = match self.finish_view(&handle, result) {
             Ok(response) => return response,
@@ -457,11 +457,13 @@ impl Router {
     }
 }
 
-/// What a panic says (its `&str` or `String` payload), as the message of the 500 error.
-pub(crate) fn panic_message(panic: &(dyn Any + Send)) -> String {
-    panic
+/// A caught panic as the error of an uncaught exception, with what the panic says (its
+/// `&str` or `String` payload) as the message of the 500 error.
+pub(crate) fn panic_error(panic: Box<dyn Any + Send>) -> HttpError {
+    let message = panic
         .downcast_ref::<&str>()
         .map(|s| (*s).to_owned())
         .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "view panicked".to_owned())
+        .unwrap_or_else(|| "view panicked".to_owned());
+    HttpError::other(message)
 }

@@ -240,10 +240,7 @@ pub async fn handle_catching(app: &Router, request: HttpRequest) -> HttpResponse
     // keep room for the caught result across its `.await` (see `Router::get_response`).
     let panicked = match AssertUnwindSafe(app.handle(request)).catch_unwind().await {
         Ok(response) => return response,
-        Err(panic) => {
-            let msg = crate::router::panic_message(panic.as_ref());
-            Box::pin(app.response_for_error(handle, HttpError::other(msg)))
-        }
+        Err(panic) => Box::pin(app.response_for_error(handle, crate::router::panic_error(panic))),
     };
     panicked.await
 }
