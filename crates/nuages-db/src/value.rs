@@ -37,10 +37,25 @@ pub enum Value {
     DateTime(DateTime<Utc>),
     Duration(TimeDelta),
     Uuid(Uuid),
-    Json(serde_json::Value),
+    /// A JSON document, boxed: `serde_json::Value` (with key order preserved) is 72
+    /// bytes, and inline it made every `Value` that size, in every parameter list and
+    /// row. Build one with [`Value::json`].
+    Json(Box<serde_json::Value>),
 }
 
 impl Value {
+    /// A [`Value::Json`] of `json`.
+    ///
+    /// ```
+    /// use nuages_db::Value;
+    ///
+    /// let v = Value::json(serde_json::json!({"a": 1}));
+    /// assert_eq!(v.type_name(), "JSON");
+    /// ```
+    pub fn json(json: serde_json::Value) -> Value {
+        Value::Json(Box::new(json))
+    }
+
     /// True for [`Value::Null`].
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)
@@ -437,13 +452,13 @@ impl FromValue for Uuid {
 
 impl IntoValue for serde_json::Value {
     fn into_value(self) -> Value {
-        Value::Json(self)
+        Value::json(self)
     }
 }
 impl FromValue for serde_json::Value {
     fn from_value(value: Value) -> Result<Self> {
         match value {
-            Value::Json(j) => Ok(j),
+            Value::Json(j) => Ok(*j),
             Value::Null => Ok(serde_json::Value::Null),
             Value::Text(s) => serde_json::from_str(&s).map_err(|e| DbError::ValueError(e.to_string())),
             Value::Bytes(b) => serde_json::from_slice(&b).map_err(|e| DbError::ValueError(e.to_string())),

@@ -57,7 +57,7 @@ async fn values_round_trip_on_every_backend() {
             Value::DateTime(ts),
             Value::Duration(TimeDelta::days(1) + TimeDelta::microseconds(30)),
             Value::Uuid(u),
-            Value::Json(serde_json::json!({"a": [1, 2]})),
+            Value::json(serde_json::json!({"a": [1, 2]})),
         ];
         let sql = format!(
             "INSERT INTO vals (b, i, f, d, s, bin, dt, tm, ts, dur, u, j) VALUES ({})",

@@ -79,7 +79,7 @@ async fn json_lookups_on_every_backend() {
         assert_eq!(names(f("data__good", Value::Bool(true))).await, ["Fido"], "{v}");
         assert_eq!(names(f("data__good", Value::Bool(false))).await, ["Ages"], "{v}");
         assert_eq!(
-            names(f("data__owner", Value::Json(json!({"name": "Alice"})))).await,
+            names(f("data__owner", Value::json(json!({"name": "Alice"})))).await,
             ["Fido"],
             "{v}"
         );
@@ -133,7 +133,7 @@ async fn json_lookups_on_every_backend() {
         );
         // Whole documents.
         assert_eq!(
-            names(f("data", Value::Json(json!({"breed": "collie", "owner": null})))).await,
+            names(f("data", Value::json(json!({"breed": "collie", "owner": null})))).await,
             ["Meg"],
             "{v}"
         );
@@ -188,12 +188,12 @@ async fn json_lookups_on_every_backend() {
             .collect();
         assert_eq!(owners, ["Fido"], "{v}");
         // contains / contained_by: PostgreSQL and MySQL; NotSupportedError on SQLite.
-        let contains = dogs().filter_str("data__contains", Value::Json(json!({"breed": "collie"})));
+        let contains = dogs().filter_str("data__contains", Value::json(json!({"breed": "collie"})));
         let inside = dogs().filter_str(
             "data__contained_by",
-            Value::Json(json!({"breed": "collie", "owner": null, "x": 1})),
+            Value::json(json!({"breed": "collie", "owner": null, "x": 1})),
         );
-        let tags = dogs().filter_str("data__tags__contains", Value::Json(json!(["b"])));
+        let tags = dogs().filter_str("data__tags__contains", Value::json(json!(["b"])));
         if db.vendor == Vendor::Sqlite {
             let err = contains.fetch().await.unwrap_err();
             assert_eq!(err.class_name(), "NotSupportedError");

@@ -140,16 +140,16 @@ async fn postgres_aggregates() {
         let get = |n: &str| r.get_by_name(n).cloned().unwrap();
         assert_eq!(
             get("titles"),
-            Value::Json(json!(["Async Rust", "Cooking", "Django tips", "Rust web"]))
+            Value::json(json!(["Async Rust", "Cooking", "Django tips", "Rust web"]))
         );
-        assert_eq!(get("pages_desc"), Value::Json(json!([300, 120, 80, 80])));
-        assert_eq!(get("distinct_pages"), Value::Json(json!([80, 120, 300])));
-        assert_eq!(get("printed"), Value::Json(json!([1, 2, 4])));
+        assert_eq!(get("pages_desc"), Value::json(json!([300, 120, 80, 80])));
+        assert_eq!(get("distinct_pages"), Value::json(json!([80, 120, 300])));
+        assert_eq!(get("printed"), Value::json(json!([1, 2, 4])));
         match get("joined") {
             Value::Text(s) => assert!(s.starts_with("Django tips | Rust web | "), "{s}"),
             other => panic!("StringAgg gave {other:?}"),
         }
-        assert_eq!(get("json"), Value::Json(json!([120, 300, 80, 80])));
+        assert_eq!(get("json"), Value::json(json!([120, 300, 80, 80])));
         assert_eq!(get("all_printed"), Value::Bool(false));
         assert_eq!(get("any_printed"), Value::Bool(true));
         assert_eq!(get("bit_and"), Value::Int(3 & 6 & 12));
@@ -192,8 +192,8 @@ async fn postgres_aggregates() {
         assert_eq!(
             got,
             vec![
-                vec![Value::Bool(false), Value::Json(json!([3]))],
-                vec![Value::Bool(true), Value::Json(json!([1, 2, 4]))],
+                vec![Value::Bool(false), Value::json(json!([3]))],
+                vec![Value::Bool(true), Value::json(json!([1, 2, 4]))],
             ]
         );
 
@@ -454,7 +454,7 @@ async fn array_field() {
             let scores = if scores.is_null() {
                 Value::Null
             } else {
-                Value::Json(scores)
+                Value::json(scores)
             };
             connection::execute(
                 alias,
@@ -462,7 +462,7 @@ async fn array_field() {
                 &[
                     Value::Int(id),
                     Value::Text(name.into()),
-                    Value::Json(tags),
+                    Value::json(tags),
                     scores,
                 ],
             )
@@ -546,7 +546,7 @@ async fn array_field() {
             .aggregate(&[("firsts", ArrayAgg::new(F::new("name")).order_by(["-id"]))])
             .await
             .unwrap();
-        assert_eq!(r.values()[0], Value::Json(json!(["d", "c", "b", "a"])));
+        assert_eq!(r.values()[0], Value::json(json!(["d", "c", "b", "a"])));
     }
 }
 
@@ -736,20 +736,20 @@ fn array_and_range_fixtures() {
     let tags = &POST_FIELDS[2];
     let scores = &POST_FIELDS[3];
     assert_eq!(
-        encode_value(tags, &Value::Json(json!(["rust", "web"]))),
+        encode_value(tags, &Value::json(json!(["rust", "web"]))),
         json!(r#"["rust", "web"]"#)
     );
     assert_eq!(
-        encode_value(scores, &Value::Json(json!([1, null, 3]))),
+        encode_value(scores, &Value::json(json!([1, null, 3]))),
         json!(r#"["1", null, "3"]"#)
     );
     assert_eq!(
         decode_value(scores, &json!(r#"["1", null, "3"]"#)).unwrap(),
-        Value::Json(json!([1, null, 3]))
+        Value::json(json!([1, null, 3]))
     );
     assert_eq!(
         decode_value(tags, &json!(["a"])).unwrap(),
-        Value::Json(json!(["a"]))
+        Value::json(json!(["a"]))
     );
     let err = decode_value(scores, &json!(r#"["x"]"#)).unwrap_err();
     assert_eq!(err.to_string(), "Field 'scores' expected a number but got 'x'.");

@@ -214,7 +214,7 @@ pub fn template_value(v: &DbValue) -> Value {
         DbValue::DateTime(dt) => Value::from(*dt),
         DbValue::Duration(d) => Value::from(timedelta_str(*d)),
         DbValue::Uuid(u) => Value::from(u.hyphenated().to_string()),
-        DbValue::Json(j) => Value::from(j.clone()),
+        DbValue::Json(j) => Value::from((**j).clone()),
     }
 }
 

@@ -169,7 +169,7 @@ pub fn normalise(v: &Value) -> Json {
             json!({"$duration_s": d.num_microseconds().map(|us| us as f64 / 1e6).unwrap_or(0.0)})
         }
         Value::Uuid(u) => Json::String(u.to_string()),
-        Value::Json(j) => j.clone(),
+        Value::Json(j) => (**j).clone(),
     }
 }
 

@@ -161,8 +161,11 @@ pub fn is_empty_value(value: &Value) -> bool {
     match value {
         Value::Null => true,
         Value::Text(s) => s.is_empty(),
-        Value::Json(serde_json::Value::Array(a)) => a.is_empty(),
-        Value::Json(serde_json::Value::Object(o)) => o.is_empty(),
+        Value::Json(j) => match &**j {
+            serde_json::Value::Array(a) => a.is_empty(),
+            serde_json::Value::Object(o) => o.is_empty(),
+            _ => false,
+        },
         _ => false,
     }
 }
@@ -201,7 +204,7 @@ fn length(value: &Value) -> Option<usize> {
     match value {
         Value::Text(s) => Some(s.chars().count()),
         Value::Bytes(b) => Some(b.len()),
-        Value::Json(serde_json::Value::Array(a)) => Some(a.len()),
+        Value::Json(j) => j.as_array().map(Vec::len),
         _ => None,
     }
 }
@@ -441,8 +444,12 @@ fn integer_range(field_type: FieldType) -> Option<(i64, i64)> {
 /// `django.contrib.postgres.validators.ArrayMaxLengthValidator`: an `ArrayField(size=)`
 /// holds at most `size` items.
 fn array_max_length(size: usize, value: &Value) -> Result<(), String> {
-    match value {
-        Value::Json(serde_json::Value::Array(items)) if items.len() > size => Err(format!(
+    let items = match value {
+        Value::Json(j) => j.as_array(),
+        _ => None,
+    };
+    match items {
+        Some(items) if items.len() > size => Err(format!(
             "List contains {n} {}, it should contain no more than {size}.",
             plural(items.len(), "item", "items"),
             n = items.len()

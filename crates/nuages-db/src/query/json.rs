@@ -215,7 +215,7 @@ pub(crate) fn to_json(v: Value) -> Result<Json> {
             DbError::ValueError(format!("Out of range float values are not JSON compliant: {f}"))
         })?,
         Value::Text(s) => Json::String(s),
-        Value::Json(j) => j,
+        Value::Json(j) => *j,
         other => {
             return Err(DbError::TypeError(format!(
                 "Object of type {} is not JSON serializable",
@@ -270,7 +270,7 @@ pub(crate) fn lookup(lhs: SqlExpr, name: &str, rhs: ResolvedRhs) -> Result<JsonL
             other => return builtin(lhs, other),
         },
         "contains" | "contained_by" => {
-            let value = SqlExpr::Param(Value::Json(rhs_json(rhs)?));
+            let value = SqlExpr::Param(Value::json(rhs_json(rhs)?));
             let (pg, mysql) = if name == "contains" {
                 ("%(0)s @> %(1)s", "JSON_CONTAINS(%(0)s, %(1)s)")
             } else {
@@ -294,8 +294,11 @@ pub(crate) fn lookup(lhs: SqlExpr, name: &str, rhs: ResolvedRhs) -> Result<JsonL
                         _ => Err(DbError::TypeError(format!("{name} takes a list of keys"))),
                     })
                     .collect::<Result<_>>()?,
-                (_, ResolvedRhs::Value(Value::Json(Json::Array(items)))) => items
+                (_, ResolvedRhs::Value(Value::Json(j))) if j.is_array() => j
+                    .as_array()
                     .into_iter()
+                    .flatten()
+                    .cloned()
                     .map(|j| match j {
                         Json::String(s) => s,
                         other => other.to_string(),
@@ -387,7 +390,7 @@ pub(crate) fn lookup(lhs: SqlExpr, name: &str, rhs: ResolvedRhs) -> Result<JsonL
                 .template_for(Vendor::Postgres, format!("%(0)s {op} %(1)s"));
             JsonLookup::Node(condition(
                 def,
-                vec![lhs, SqlExpr::Param(Value::Json(j)), SqlExpr::Param(raw)],
+                vec![lhs, SqlExpr::Param(Value::json(j)), SqlExpr::Param(raw)],
             ))
         }
         "iexact" | "icontains" | "startswith" | "istartswith" | "endswith" | "iendswith" | "regex"
@@ -429,7 +432,7 @@ fn mysql_case_insensitive(text: SqlExpr) -> SqlExpr {
 fn exact(lhs: SqlExpr, is_key: bool, value: Json) -> WhereNode {
     let sqlite_raw = matches!(value, Json::Null | Json::Bool(_));
     let is_string = matches!(value, Json::String(_));
-    let param = SqlExpr::Param(Value::Json(value));
+    let param = SqlExpr::Param(Value::json(value));
     let sqlite = if !is_key {
         // Compare the documents, not their spelling (Django wrote `{"a": 1}`).
         "JSON(%(0)s) = JSON(%(1)s)"

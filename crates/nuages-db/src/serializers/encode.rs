@@ -245,7 +245,7 @@ pub fn encode_value(field: &Field, value: &Value) -> Json {
         Value::Uuid(u) => Json::String(u.hyphenated().to_string()),
         Value::Json(j) => {
             if field.field_type == FieldType::JSONField {
-                j.clone()
+                (**j).clone()
             } else {
                 Json::String(j.to_string())
             }
@@ -262,7 +262,7 @@ fn json_to_value(j: &Json) -> Value {
             None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
         },
         Json::String(s) => Value::Text(s.clone()),
-        other => Value::Json(other.clone()),
+        other => Value::json(other.clone()),
     }
 }
 
@@ -289,7 +289,7 @@ fn decode_base(field: &Field, j: &Json) -> Result<Value> {
         return Ok(Value::Null);
     }
     match field.field_type {
-        FieldType::JSONField => Ok(Value::Json(j.clone())),
+        FieldType::JSONField => Ok(Value::json(j.clone())),
         FieldType::DurationField => match j {
             Json::Number(n) => Ok(Value::Duration(TimeDelta::microseconds(
                 (n.as_f64().unwrap_or(0.0) * 1e6) as i64,

@@ -101,7 +101,7 @@ static BOOK_FIELDS: [Field; 15] = [
     },
     Field::new("uid", FieldType::UUIDField),
     Field {
-        default: Some(|| Value::Json(serde_json::Value::Object(Default::default()))),
+        default: Some(|| Value::json(serde_json::Value::Object(Default::default()))),
         ..Field::new("metadata", FieldType::JSONField)
     },
     Field {

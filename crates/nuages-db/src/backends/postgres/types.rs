@@ -126,8 +126,8 @@ fn encode(v: &Value, ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxError> 
             _ if is_text(ty) => u.hyphenated().to_string().to_sql(ty, out),
             _ => Err(cannot(v, ty)),
         },
-        Value::Json(serde_json::Value::Array(items)) if matches!(ty.kind(), Kind::Array(_)) => {
-            let Kind::Array(member) = ty.kind() else {
+        Value::Json(j) if matches!((&**j, ty.kind()), (serde_json::Value::Array(_), Kind::Array(_))) => {
+            let (serde_json::Value::Array(items), Kind::Array(member)) = (&**j, ty.kind()) else {
                 return Err(cannot(v, ty));
             };
             let values: Vec<Value> = items.iter().map(|j| json_element(j, member)).collect();
@@ -135,7 +135,7 @@ fn encode(v: &Value, ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxError> 
             params.to_sql(ty, out)
         }
         Value::Json(j) => match ty.name() {
-            "json" | "jsonb" => postgres_types::Json(j).to_sql(ty, out),
+            "json" | "jsonb" => postgres_types::Json(&**j).to_sql(ty, out),
             _ if is_text(ty) => j.to_string().to_sql(ty, out),
             _ => Err(cannot(v, ty)),
         },
@@ -158,7 +158,7 @@ fn json_element(j: &serde_json::Value, member: &Type) -> Value {
             (None, _) => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
         },
         J::String(s) => Value::Text(s.clone()),
-        other => Value::Json(other.clone()),
+        other => Value::json(other.clone()),
     }
 }
 
@@ -368,7 +368,7 @@ impl<'a> FromSql<'a> for Element {
             "timestamptz" => Value::DateTime(DateTime::<Utc>::from_sql(ty, raw)?),
             "interval" => Value::Duration(Interval::from_sql(ty, raw)?.0),
             "uuid" => Value::Uuid(Uuid::from_sql(ty, raw)?),
-            "json" | "jsonb" => Value::Json(serde_json::Value::from_sql(ty, raw)?),
+            "json" | "jsonb" => Value::json(serde_json::Value::from_sql(ty, raw)?),
             _ => Raw::from_sql(ty, raw)?.0,
         }))
     }
@@ -426,7 +426,7 @@ fn element_json(v: Value) -> serde_json::Value {
         Value::DateTime(dt) => J::String(dt.to_rfc3339()),
         Value::Duration(d) => J::from(d.num_microseconds().unwrap_or(i64::MAX)),
         Value::Uuid(u) => J::String(u.hyphenated().to_string()),
-        Value::Json(j) => j,
+        Value::Json(j) => *j,
     }
 }
 
@@ -439,7 +439,7 @@ fn get<'a, T: FromSql<'a>>(
 }
 
 fn int_array(v: Vec<Option<i64>>) -> Value {
-    Value::Json(
+    Value::json(
         v.into_iter()
             .map(|x| x.map_or(serde_json::Value::Null, Into::into))
             .collect(),
@@ -493,7 +493,7 @@ pub(super) fn decode(
         Decoder::TimestampTz => get(row, i, |v: DateTime<Utc>| Value::DateTime(v)),
         Decoder::Interval => get(row, i, |v: Interval| Value::Duration(v.0)),
         Decoder::Uuid => get(row, i, Value::Uuid),
-        Decoder::Json => get(row, i, Value::Json),
+        Decoder::Json => get(row, i, Value::json),
         Decoder::IntArray => match row.columns()[i].type_().name() {
             "_int2" => get(row, i, |v: Vec<Option<i16>>| {
                 int_array(v.into_iter().map(|x| x.map(i64::from)).collect())
@@ -504,14 +504,14 @@ pub(super) fn decode(
             _ => get(row, i, int_array),
         },
         Decoder::TextArray => get(row, i, |v: Vec<Option<String>>| {
-            Value::Json(
+            Value::json(
                 v.into_iter()
                     .map(|x| x.map_or(serde_json::Value::Null, Into::into))
                     .collect(),
             )
         }),
         Decoder::Array => get(row, i, |v: Vec<Option<Element>>| {
-            Value::Json(
+            Value::json(
                 v.into_iter()
                     .map(|x| x.map_or(serde_json::Value::Null, |e| element_json(e.0)))
                     .collect(),

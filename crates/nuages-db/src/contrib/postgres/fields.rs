@@ -58,7 +58,7 @@ pub(crate) fn value_to_json(v: &Value) -> serde_json::Value {
         Value::DateTime(dt) => J::String(dt.to_rfc3339()),
         Value::Duration(d) => J::from(d.num_microseconds().unwrap_or(i64::MAX)),
         Value::Uuid(u) => J::String(u.hyphenated().to_string()),
-        Value::Json(j) => j.clone(),
+        Value::Json(j) => (**j).clone(),
     }
 }
 
@@ -73,7 +73,7 @@ pub(crate) fn json_to_value(j: &serde_json::Value) -> Value {
             None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
         },
         J::String(s) => Value::Text(s.clone()),
-        other => Value::Json(other.clone()),
+        other => Value::json(other.clone()),
     }
 }
 
@@ -83,7 +83,7 @@ macro_rules! array_value {
     ($($t:ty),*) => {$(
         impl crate::value::IntoValue for Vec<$t> {
             fn into_value(self) -> Value {
-                Value::Json(serde_json::Value::Array(
+                Value::json(serde_json::Value::Array(
                     self.into_iter().map(|x| value_to_json(&crate::value::IntoValue::into_value(x))).collect(),
                 ))
             }
@@ -91,8 +91,10 @@ macro_rules! array_value {
         impl crate::value::FromValue for Vec<$t> {
             fn from_value(value: Value) -> Result<Self> {
                 match value {
-                    Value::Json(serde_json::Value::Array(items)) => items
-                        .iter()
+                    Value::Json(j) if j.is_array() => j
+                        .as_array()
+                        .into_iter()
+                        .flatten()
                         .map(|j| <$t as crate::value::FromValue>::from_value(json_to_value(j)))
                         .collect(),
                     other => Err(crate::DbError::ValueError(format!(
@@ -231,5 +233,5 @@ pub(crate) fn array_from_fixture(field: &Field, j: &serde_json::Value) -> Result
         let v = crate::serializers::encode::decode_value(&base, e)?;
         out.push(value_to_json(&v));
     }
-    Ok(Value::Json(serde_json::Value::Array(out)))
+    Ok(Value::json(serde_json::Value::Array(out)))
 }

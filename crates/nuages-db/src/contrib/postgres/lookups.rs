@@ -34,7 +34,7 @@ pub(crate) fn rhs_expr(rhs: &ResolvedRhs) -> Result<SqlExpr> {
                     }
                 }
             }
-            SqlExpr::Param(Value::Json(serde_json::Value::Array(out)))
+            SqlExpr::Param(Value::json(serde_json::Value::Array(out)))
         }
         ResolvedRhs::Query(_) => {
             return Err(DbError::TypeError(

@@ -423,7 +423,7 @@ impl SearchRank {
             let cast = pg_func(
                 "Cast",
                 "",
-                vec![Expression::Value(Value::Json(list))],
+                vec![Expression::Value(Value::json(list))],
                 FieldType::ArrayField,
             )
             .template("(%(0)s)::real[]");
