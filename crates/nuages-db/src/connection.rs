@@ -34,7 +34,7 @@ use std::sync::{Arc, LazyLock, RwLock};
 use futures::stream::{self, Stream, StreamExt};
 use nuages_core::{DatabaseSettings, Settings};
 
-use crate::backends::{self, Backend};
+use crate::backends::{self, Backend, RowSink};
 pub use crate::backends::{ExecResult, Features, Row, Vendor};
 use crate::capture::QueryTimer;
 use crate::error::{DbError, Result};
@@ -49,6 +49,9 @@ struct Registered {
     vendor: Vendor,
     settings: DatabaseSettings,
     backend: Arc<dyn Backend>,
+    /// `backend` again when it is PostgreSQL, by its own type: [`fetch_into`] awaits its
+    /// future inline rather than boxed.
+    postgres: Option<Arc<backends::postgres::PgBackend>>,
 }
 
 /// The registered aliases, written by [`register`] and [`unregister`] only. Queries read
@@ -109,7 +112,7 @@ pub fn configure(settings: &Settings) -> Result<()> {
 /// ```
 pub fn register(alias: &str, db: &DatabaseSettings) -> Result<()> {
     db.check(alias)?;
-    let (vendor, backend) = open_backend(alias, db).map_err(|e| match e {
+    let (vendor, backend, postgres) = open_backend(alias, db).map_err(|e| match e {
         DbError::Config(nuages_core::Error::ImproperlyConfigured(msg)) => DbError::Config(
             nuages_core::Error::ImproperlyConfigured(format!("DATABASES['{alias}']['url']: {msg}")),
         ),
@@ -119,20 +122,28 @@ pub fn register(alias: &str, db: &DatabaseSettings) -> Result<()> {
         vendor,
         settings: db.clone(),
         backend,
+        postgres,
     });
     write_registry(|registry| registry.insert(alias.to_owned(), entry).is_none());
     Ok(())
 }
 
-/// The vendor and backend a URL names; nothing connects yet.
-fn open_backend(alias: &str, db: &DatabaseSettings) -> Result<(Vendor, Arc<dyn Backend>)> {
+/// The PostgreSQL backend by its own type, beside the same backend as a trait object.
+type PgHandle = Option<Arc<backends::postgres::PgBackend>>;
+
+/// The vendor and backend a URL names (and the PostgreSQL backend by its own type);
+/// nothing connects yet.
+fn open_backend(alias: &str, db: &DatabaseSettings) -> Result<(Vendor, Arc<dyn Backend>, PgHandle)> {
     let vendor = Vendor::from_url(&db.url)?;
-    let backend: Arc<dyn Backend> = match vendor {
-        Vendor::Sqlite => Arc::new(backends::sqlite::SqliteBackend::new(alias, db)?),
-        Vendor::Postgres => Arc::new(backends::postgres::PgBackend::new(alias, db)?),
-        Vendor::MySql => Arc::new(backends::mysql::MySqlBackend::new(alias, db)?),
+    let (backend, postgres): (Arc<dyn Backend>, PgHandle) = match vendor {
+        Vendor::Sqlite => (Arc::new(backends::sqlite::SqliteBackend::new(alias, db)?), None),
+        Vendor::Postgres => {
+            let pg = Arc::new(backends::postgres::PgBackend::new(alias, db)?);
+            (pg.clone(), Some(pg))
+        }
+        Vendor::MySql => (Arc::new(backends::mysql::MySqlBackend::new(alias, db)?), None),
     };
-    Ok((vendor, backend))
+    Ok((vendor, backend, postgres))
 }
 
 /// Forgets an alias; its idle connections close. Returns whether it was registered.
@@ -285,26 +296,62 @@ pub async fn fetch(alias: &str, sql: &str, params: &[Value]) -> Result<Vec<Row>>
     result
 }
 
+/// A registered database, looked up once for a query that needs both its vendor (to
+/// compile) and its backend (to run): see [`fetch_into_on`].
+pub(crate) struct Database(Arc<Local<Registered>>);
+
+impl Database {
+    /// The database's vendor.
+    pub(crate) fn vendor(&self) -> Vendor {
+        self.0.vendor
+    }
+}
+
+/// The registered database `alias` names.
+pub(crate) fn database(alias: &str) -> Result<Database> {
+    entry(alias).map(Database)
+}
+
 /// Runs a query and hands every row to `sink` where the driver decodes it (the ORM's
 /// path to model instances without an intermediate `Row` per row); returns the sink.
-pub(crate) async fn fetch_into(
+pub(crate) async fn fetch_into<S: RowSink>(alias: &str, sql: &str, params: &[Value], sink: S) -> Result<S> {
+    fetch_into_on(&database(alias)?, alias, sql, params, sink).await
+}
+
+/// [`fetch_into`] on the database already looked up for `alias`.
+///
+/// PostgreSQL's future is awaited inline and `sink` lent to it where it is, outside a
+/// transaction (where most queries run): no allocation for either, where the future,
+/// over a kilobyte, would miss glibc's per-thread cache. The transaction's path and the
+/// other backends' take the sink boxed and their futures boxed, which inline would add
+/// their sizes to every query's future.
+pub(crate) async fn fetch_into_on<S: RowSink>(
+    database: &Database,
     alias: &str,
     sql: &str,
     params: &[Value],
-    sink: Box<dyn backends::RowSink>,
-) -> Result<Box<dyn backends::RowSink>> {
+    mut sink: S,
+) -> Result<S> {
     let timer = QueryTimer::start();
-    // The transaction's path is boxed, as the backend's future is already: every
-    // `get(pk=...)` carries this future, and that path inline would double its size.
     let result = match transaction::current(alias) {
-        Some(block) => Box::pin(block.fetch_into(sql, params, sink)).await,
-        None => match entry(alias) {
-            Ok(e) => e.backend.fetch_into(sql, params, sink).await,
-            Err(e) => Err(e),
+        Some(block) => unboxed(Box::pin(block.fetch_into(sql, params, Box::new(sink))).await),
+        None => match &database.0.postgres {
+            Some(pg) => pg.fetch_into_inline(sql, params, &mut sink).await.map(|()| sink),
+            None => unboxed(database.0.backend.fetch_into(sql, params, Box::new(sink)).await),
         },
     };
     timer.finish_result(alias, sql, params, &result);
     result
+}
+
+/// The sink a backend handed back, as the concrete type that was handed to it.
+fn unboxed<S: RowSink>(sink: Result<Box<dyn RowSink>>) -> Result<S> {
+    match sink?.into_any().downcast::<S>() {
+        Ok(sink) => Ok(*sink),
+        Err(_) => Err(DbError::DatabaseError(
+            "the database backend returned a different row sink".into(),
+        )),
+    }
 }
 
 /// The chunk size of [`fetch_stream`], Django's default for `QuerySet.iterator()`.

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use crate::backends::sqlite::{self, rusqlite};
 use crate::backends::{Cells, Row, RowSink};
-use crate::error::{DbError, Result};
+use crate::error::Result;
 use crate::models::custom::CustomField;
 use crate::models::model::{FieldPlan, Model, ModelRow};
 use crate::value::Value;
@@ -197,27 +197,80 @@ impl ModelPlan {
         }
     }
 
-    /// A sink collecting the instances of `M`.
-    pub(crate) fn sink<M: Model>(&self) -> Box<InstanceSink<M>> {
-        Box::new(InstanceSink {
+    /// A sink collecting the instances of `M` into `O` (every one into a `Vec`, or
+    /// [`FirstOf`] for `get()`).
+    pub(crate) fn sink<M: Model, O: Instances<M>>(&self) -> InstanceSink<M, O> {
+        InstanceSink {
             plan: self.clone(),
-            out: Vec::new(),
-        })
+            out: O::default(),
+            _model: std::marker::PhantomData,
+        }
+    }
+}
+
+/// Where an [`InstanceSink`] keeps the instances it decodes.
+pub(crate) trait Instances<M>: Default + Send + 'static {
+    /// Keeps one more instance.
+    fn keep(&mut self, obj: M);
+    /// The instances kept, to record where they were loaded from.
+    fn kept_mut(&mut self) -> &mut [M];
+}
+
+impl<M: Send + 'static> Instances<M> for Vec<M> {
+    #[inline(always)]
+    fn keep(&mut self, obj: M) {
+        self.push(obj);
+    }
+
+    fn kept_mut(&mut self) -> &mut [M] {
+        self
+    }
+}
+
+/// `get()`'s rows: the first instance and how many rows came, which is all `get()`
+/// answers with (the instance, `DoesNotExist` or `MultipleObjectsReturned` with the
+/// count). A primary-key read then allocates no one-element `Vec`.
+pub(crate) struct FirstOf<M> {
+    pub(crate) first: Option<M>,
+    pub(crate) count: usize,
+}
+
+impl<M> Default for FirstOf<M> {
+    fn default() -> Self {
+        FirstOf {
+            first: None,
+            count: 0,
+        }
+    }
+}
+
+impl<M: Send + 'static> Instances<M> for FirstOf<M> {
+    #[inline(always)]
+    fn keep(&mut self, obj: M) {
+        self.count += 1;
+        if self.first.is_none() {
+            self.first = Some(obj);
+        }
+    }
+
+    fn kept_mut(&mut self) -> &mut [M] {
+        self.first.as_mut_slice()
     }
 }
 
 /// Collects model instances (Django's `ModelIterable`): each decoded straight from the
 /// driver's row, with its annotations stored.
-pub(crate) struct InstanceSink<M> {
+pub(crate) struct InstanceSink<M, O = Vec<M>> {
     plan: ModelPlan,
-    out: Vec<M>,
+    out: O,
+    _model: std::marker::PhantomData<fn() -> M>,
 }
 
-impl<M: Model> InstanceSink<M> {
+impl<M: Model, O: Instances<M>> InstanceSink<M, O> {
     /// The instances, recorded as loaded from database `db` (`_state.db`).
-    pub(crate) fn instances(self, db: &str) -> Vec<M> {
+    pub(crate) fn instances(self, db: &str) -> O {
         let mut out = self.out;
-        for obj in &mut out {
+        for obj in out.kept_mut() {
             if let Some(state) = obj.state_mut() {
                 state.set_db(db);
             }
@@ -237,12 +290,12 @@ impl<M: Model> InstanceSink<M> {
                 state.set_annotation(&a.name, value);
             }
         }
-        self.out.push(obj);
+        self.out.keep(obj);
         Ok(())
     }
 }
 
-impl<M: Model> RowSink for InstanceSink<M> {
+impl<M: Model, O: Instances<M>> RowSink for InstanceSink<M, O> {
     fn row(&mut self, cells: Cells<'_>) -> Result<()> {
         self.push(cells)
     }
@@ -254,11 +307,4 @@ impl<M: Model> RowSink for InstanceSink<M> {
     fn into_any(self: Box<Self>) -> Box<dyn std::any::Any + Send> {
         self
     }
-}
-
-/// The sink a backend handed back, as the concrete type that was handed to it.
-pub(crate) fn collected<S: 'static>(sink: Box<dyn RowSink>) -> Result<Box<S>> {
-    sink.into_any()
-        .downcast::<S>()
-        .map_err(|_| DbError::DatabaseError("the database backend returned a different row sink".into()))
 }

@@ -9,7 +9,7 @@ use crate::models::model::{Model, ModelRow};
 use crate::value::Value;
 
 use super::expressions::{Expression, OrderBy, Rhs};
-use super::iterables::{collected, InstanceSink};
+use super::iterables::FirstOf;
 use super::prefetch::Prefetch;
 use super::q::Q;
 use super::queryset::DynQuerySet;
@@ -316,9 +316,9 @@ impl<M: Model> QuerySet<M> {
             let rows = qs.fetch().await?;
             return rows.into_iter().map(|r| self.instance(r)).collect();
         };
-        match qs.fetch_into(plan.sink::<M>()).await? {
+        match qs.fetch_into(plan.sink::<M, Vec<M>>()).await? {
             None => Ok(Vec::new()),
-            Some(sink) => Ok(collected::<InstanceSink<M>>(sink)?.instances(qs.db())),
+            Some(sink) => Ok(sink.instances(qs.db())),
         }
     }
 
@@ -365,11 +365,14 @@ impl<M: Model> QuerySet<M> {
     /// rows into `M` (on SQLite, on the connection's thread) through a column plan made
     /// once per query.
     pub async fn fetch(&self) -> Result<Vec<M>> {
-        if let Some(statement) = self.inner.all_statement() {
-            let db = self.inner.db();
-            let sink = statement.plan.sink::<M>();
-            let sink = crate::connection::fetch_into(db, &statement.sql, &statement.params, sink).await?;
-            return Ok(collected::<InstanceSink<M>>(sink)?.instances(db));
+        let db = self.inner.db();
+        let database = crate::connection::database(db)?;
+        if let Some(statement) = self.inner.all_statement(database.vendor()) {
+            let sink = statement.plan.sink::<M, Vec<M>>();
+            let sink =
+                crate::connection::fetch_into_on(&database, db, &statement.sql, &statement.params, sink)
+                    .await?;
+            return Ok(sink.instances(db));
         }
         // Boxed, as in `get_pk`: the general path's future is several times this one's.
         Box::pin(self.run(&self.inner)).await
@@ -388,15 +391,17 @@ impl<M: Model> QuerySet<M> {
         // The key is taken by value and handed back for the general path, never borrowed
         // here: a borrowed local stays in the future across every later `.await`. The
         // general `get` is boxed, its future being three times the size of this one.
-        let (statement, params) = match self.inner.pk_statement_owned(pk.into()) {
+        // The database is looked up once, for the statement's vendor and to run it.
+        let db = self.inner.db();
+        let database = crate::connection::database(db)?;
+        let (statement, params) = match self.inner.pk_statement_owned(database.vendor(), pk.into()) {
             Ok(found) => found,
             Err(rhs) => return Box::pin(self.get(Q::lookup("pk", rhs))).await,
         };
-        let db = self.inner.db();
-        let sink = statement.plan.sink::<M>();
-        let sink = crate::connection::fetch_into(db, &statement.sql, &params, sink).await?;
-        self.inner
-            .exactly_one(collected::<InstanceSink<M>>(sink)?.instances(db))
+        let sink = statement.plan.sink::<M, FirstOf<M>>();
+        let sink = crate::connection::fetch_into_on(&database, db, &statement.sql, &params, sink).await?;
+        let rows = sink.instances(db);
+        self.inner.exactly_one_of(rows.first, rows.count)
     }
 
     /// `first()`.

@@ -47,12 +47,16 @@ impl PkStatement {
     }
 }
 
-/// The parameters of a cached `get(pk=...)`: usually the key alone, kept inline rather
-/// than in a `Vec` allocated per query.
+/// The parameters of a cached `get(pk=...)`, kept inline rather than in a `Vec`
+/// allocated per query: the key alone (`all()` filtered by key, on a backend that
+/// writes the limit into the SQL), or the key and the `LIMIT 21` of `get()` that
+/// sea-query binds as a parameter.
 #[derive(Debug)]
 pub(crate) enum PkParams {
     /// The statement's only parameter is the key.
     Key([Value; 1]),
+    /// The key and one more parameter, in the statement's order.
+    Pair([Value; 2]),
     /// The key among other parameters the compiler bound.
     Many(Vec<Value>),
 }
@@ -63,6 +67,7 @@ impl std::ops::Deref for PkParams {
     fn deref(&self) -> &[Value] {
         match self {
             PkParams::Key(key) => key,
+            PkParams::Pair(pair) => pair,
             PkParams::Many(params) => params,
         }
     }
@@ -141,14 +146,13 @@ impl DynQuerySet {
     /// The cached statement and the key's parameters for `get(pk=rhs)` on this queryset,
     /// when the queryset is plain and `rhs` a value; `None` sends the caller down the
     /// ordinary path (which also reports any conversion error with Django's message).
-    pub(crate) fn pk_statement(&self, rhs: &Rhs) -> Option<(CachedStatement, PkParams)> {
+    pub(crate) fn pk_statement(&self, vendor: Vendor, rhs: &Rhs) -> Option<(CachedStatement, PkParams)> {
         let Rhs::Expr(Expression::Value(raw)) = rhs else {
             return None;
         };
         if !self.is_plain() {
             return None;
         }
-        let vendor = self.vendor().ok()?;
         let meta = self.model();
         let pk = meta.pk();
         let value = prep_value(column_type(pk), pk.name, Some(pk), raw.clone()).ok()?;
@@ -167,8 +171,10 @@ impl DynQuerySet {
         }
         let key = (meta as *const _ as usize, vendor, Shape::Pk);
         let statement = cached(key, || self.compile_pk_statement(vendor, &value))?;
-        let params = match statement.params.len() {
-            1 => PkParams::Key([value]),
+        let params = match (statement.params.as_slice(), statement.slot) {
+            ([_], _) => PkParams::Key([value]),
+            ([_, other], 0) => PkParams::Pair([value, other.clone()]),
+            ([other, _], 1) => PkParams::Pair([other.clone(), value]),
             _ => {
                 let mut params = statement.params.clone();
                 params[statement.slot] = value;
@@ -180,17 +186,20 @@ impl DynQuerySet {
 
     /// [`DynQuerySet::pk_statement`] taking the key by value: `Err` gives it back for the
     /// ordinary path.
-    pub(crate) fn pk_statement_owned(&self, rhs: Rhs) -> Result<(CachedStatement, PkParams), Rhs> {
-        self.pk_statement(&rhs).ok_or(rhs)
+    pub(crate) fn pk_statement_owned(
+        &self,
+        vendor: Vendor,
+        rhs: Rhs,
+    ) -> Result<(CachedStatement, PkParams), Rhs> {
+        self.pk_statement(vendor, &rhs).ok_or(rhs)
     }
 
     /// The cached statement of this queryset's rows when it is plain (`all()`); `None`
     /// sends the caller down the ordinary path.
-    pub(crate) fn all_statement(&self) -> Option<CachedStatement> {
+    pub(crate) fn all_statement(&self, vendor: Vendor) -> Option<CachedStatement> {
         if !self.is_plain() {
             return None;
         }
-        let vendor = self.vendor().ok()?;
         let key = (self.model() as *const _ as usize, vendor, Shape::All);
         cached(key, || {
             let plan = self.model_plan()?;
@@ -245,6 +254,6 @@ mod tests {
         assert!(!qs.clone().only(["title"]).is_plain());
         // A value that is not a number for a numeric key goes the ordinary way (which
         // raises Django's ValueError).
-        assert!(qs.pk_statement(&Rhs::from("abc")).is_none());
+        assert!(qs.pk_statement(Vendor::Sqlite, &Rhs::from("abc")).is_none());
     }
 }

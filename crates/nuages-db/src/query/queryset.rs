@@ -18,7 +18,7 @@ use crate::value::Value;
 use super::compiler::{order_term_from_str, CompiledSql, Compiler, SelectMode};
 use super::convert::{convert, Unchanged};
 use super::expressions::{Expression, OrderBy, Rhs};
-use super::iterables::{collected, ModelPlan, RowPlan, RowsSink};
+use super::iterables::{ModelPlan, RowPlan, RowsSink};
 use super::q::Q;
 use super::query::{LockSpec, OrderTerm, Query, SelectCol};
 use super::where_::SqlExpr;
@@ -467,13 +467,13 @@ impl DynQuerySet {
     /// Model rows are keyed by attname; `values()` rows by the names given. Rows are
     /// built where the driver decodes them (no intermediate row per row).
     pub async fn fetch(&self) -> Result<Vec<Row>> {
-        let sink = Box::new(RowsSink {
+        let sink = RowsSink {
             plan: self.row_plan(),
             out: Vec::new(),
-        });
+        };
         match self.fetch_into(sink).await? {
             None => Ok(Vec::new()),
-            Some(sink) => Ok(collected::<RowsSink>(sink)?.out),
+            Some(sink) => Ok(sink.out),
         }
     }
 
@@ -550,10 +550,7 @@ impl DynQuerySet {
 
     /// Runs the query, handing each row to `sink` where the driver decodes it; `None`
     /// when nothing can match (no query runs).
-    pub(crate) async fn fetch_into(
-        &self,
-        sink: Box<dyn crate::backends::RowSink>,
-    ) -> Result<Option<Box<dyn crate::backends::RowSink>>> {
+    pub(crate) async fn fetch_into<S: crate::backends::RowSink>(&self, sink: S) -> Result<Option<S>> {
         self.check()?;
         let vendor = connection::prepare(self.db()).await?;
         self.check_lock(vendor)?;
@@ -764,14 +761,20 @@ impl DynQuerySet {
     }
 
     /// `get()`'s answer from the rows of [`get_qs`](Self::get_qs).
-    pub(crate) fn exactly_one<T>(&self, mut rows: Vec<T>) -> Result<T> {
+    pub(crate) fn exactly_one<T>(&self, rows: Vec<T>) -> Result<T> {
+        let count = rows.len();
+        self.exactly_one_of(rows.into_iter().next(), count)
+    }
+
+    /// [`exactly_one`](Self::exactly_one) from the first row and the number of rows.
+    pub(crate) fn exactly_one_of<T>(&self, first: Option<T>, count: usize) -> Result<T> {
         let limit = 21;
-        match rows.len() {
-            1 => Ok(rows.remove(0)),
-            0 => Err(DbError::DoesNotExist {
+        match (count, first) {
+            (1, Some(row)) => Ok(row),
+            (0, _) | (_, None) => Err(DbError::DoesNotExist {
                 model: self.model().object_name,
             }),
-            n => Err(DbError::MultipleObjectsReturned {
+            (n, Some(_)) => Err(DbError::MultipleObjectsReturned {
                 model: self.model().object_name,
                 count: if (n as u64) < limit {
                     n.to_string()

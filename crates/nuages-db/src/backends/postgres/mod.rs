@@ -268,6 +268,36 @@ impl PgBackend {
     /// The connecting path is boxed: its future (TCP connect, startup, authentication)
     /// is large, and every query's future would otherwise carry room for it and be
     /// allocated and moved at that size.
+    /// [`Backend::fetch_into`] as a plain `async fn` with the sink lent, for a caller
+    /// that knows the backend is this one (`connection::fetch_into_on`): its future,
+    /// over a kilobyte since tokio-postgres' `query_raw` carries room for a `prepare`,
+    /// then lives inside the caller's instead of in an allocation of its own per query,
+    /// one that glibc's per-thread cache is too small to serve (`docs/benchmarks.md`,
+    /// session 12).
+    pub(crate) async fn fetch_into_inline(
+        &self,
+        sql: &str,
+        params: &[Value],
+        sink: &mut dyn RowSink,
+    ) -> Result<()> {
+        let shared = self.shared().await?;
+        let mut prepared = self.prepare(&shared, sql).await?;
+        let rows = match start(&shared.client, &prepared.stmt, params).await {
+            Ok(rows) => rows,
+            Err(Retry::No(e)) => return Err(e),
+            Err(Retry::Stale) => {
+                self.forget(&shared);
+                prepared = self.prepare(&shared, sql).await?;
+                start(&shared.client, &prepared.stmt, params)
+                    .await
+                    .map_err(stale_error)?
+            }
+        };
+        drain(&prepared.decoders, rows, sink).await?;
+        self.after(sql);
+        Ok(())
+    }
+
     async fn shared(&self) -> Result<Arc<Shared>> {
         let slot = self.slot();
         if let Some(shared) = slot.open() {
@@ -386,17 +416,13 @@ async fn start(
 }
 
 /// Hands each row of a started statement to the sink as it arrives.
-async fn drain(
-    decoders: &[Decoder],
-    rows: tokio_postgres::RowStream,
-    mut sink: Box<dyn RowSink>,
-) -> Result<Box<dyn RowSink>> {
+async fn drain(decoders: &[Decoder], rows: tokio_postgres::RowStream, sink: &mut dyn RowSink) -> Result<()> {
     let mut rows = std::pin::pin!(rows);
     while let Some(row) = rows.next().await {
         let row = row.map_err(map_err)?;
         sink.row(Cells::Postgres(&row, decoders))?;
     }
-    Ok(sink)
+    Ok(())
 }
 
 /// Decodes column `i` of a received row ([`Cells::take`]).
@@ -523,21 +549,8 @@ impl Backend for PgBackend {
         sink: Box<dyn RowSink>,
     ) -> DbFuture<'a, Box<dyn RowSink>> {
         Box::pin(async move {
-            let shared = self.shared().await?;
-            let mut prepared = self.prepare(&shared, sql).await?;
-            let rows = match start(&shared.client, &prepared.stmt, params).await {
-                Ok(rows) => rows,
-                Err(Retry::No(e)) => return Err(e),
-                Err(Retry::Stale) => {
-                    self.forget(&shared);
-                    prepared = self.prepare(&shared, sql).await?;
-                    start(&shared.client, &prepared.stmt, params)
-                        .await
-                        .map_err(stale_error)?
-                }
-            };
-            let sink = drain(&prepared.decoders, rows, sink).await?;
-            self.after(sql);
+            let mut sink = sink;
+            self.fetch_into_inline(sql, params, &mut *sink).await?;
             Ok(sink)
         })
     }
@@ -689,10 +702,11 @@ impl DedicatedConnection for PgDedicated {
         sink: Box<dyn RowSink>,
     ) -> DbFuture<'a, Box<dyn RowSink>> {
         Box::pin(async move {
+            let mut sink = sink;
             let client = self.client()?;
             let stmt = client.prepare_cached(sql).await.map_err(map_err)?;
             let rows = start(client, &stmt, params).await.map_err(stale_error)?;
-            let sink = drain(&decoders(&stmt), rows, sink).await?;
+            drain(&decoders(&stmt), rows, &mut *sink).await?;
             self.after(sql);
             Ok(sink)
         })
