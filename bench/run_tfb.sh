@@ -4,7 +4,8 @@
 #  2. builds and starts the nuages `tfb` example and the bare reference (bench/tfb-reference),
 #  3. verifies both with bench/verify_tfb.py,
 #  4. loads them alternately with wrk (64 connections, a warm-up, REPS runs of DURATION
-#     seconds per test and server) and prints the medians of req/s, p50 and p99 latency,
+#     seconds per test and server, the order of the servers reversed every other run)
+#     and prints the medians of req/s, p50 and p99 latency,
 #     and the ratio nuages/reference per test, with the load average and each server's
 #     resident memory before and after.
 #  5. with DJANGO=1, the same against Django 5.2 (bench/django_tfb, served by gunicorn with
@@ -15,7 +16,7 @@
 #
 # Settings (environment): PG_URL (server, default postgres://postgres@127.0.0.1:5432),
 # DB_NAME (hello_world; another name lets two harnesses share the PostgreSQL server),
-# DURATION (10), WARMUP (5), REPS (3), CONNECTIONS (64), THREADS (2), QUERIES (20),
+# DURATION (10), WARMUP (5), REPS (5), CONNECTIONS (64), THREADS (2), QUERIES (20),
 # PIPELINE (16: plaintext's pipelining depth, as TechEmpower runs it; 1 for none),
 # TESTS ("json plaintext db queries fortunes updates"; empty for none), NUAGES_PORT (8080),
 # REF_PORT (8081), SKIP_BUILD (1 to use the existing release binaries),
@@ -37,7 +38,7 @@ DB_NAME=${DB_NAME:-hello_world}
 DB_URL="$PG_URL/$DB_NAME"
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-5}
-REPS=${REPS:-3}
+REPS=${REPS:-5}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 QUERIES=${QUERIES:-20}
@@ -172,7 +173,14 @@ for test in $TESTS; do
         run_wrk "$test" "$(port_of "$server")" "$WARMUP" "$WORK/warmup-$test-$server.txt"
     done
     for rep in $(seq "$REPS"); do
-        for server in "${SERVERS[@]}"; do
+        # Every other repetition runs the servers in reverse order, so that neither
+        # always runs first (on a shared machine, the load drifts within a test).
+        order=("${SERVERS[@]}")
+        if [ $((rep % 2)) = 0 ]; then
+            order=()
+            for ((i = ${#SERVERS[@]} - 1; i >= 0; i--)); do order+=("${SERVERS[$i]}"); done
+        fi
+        for server in "${order[@]}"; do
             run_wrk "$test" "$(port_of "$server")" "$DURATION" "$WORK/$test-$server-$rep.txt"
             parse "$WORK/$test-$server-$rep.txt" >>"$WORK/$test-$server.dat"
         done

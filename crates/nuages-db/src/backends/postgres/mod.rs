@@ -263,11 +263,6 @@ impl PgBackend {
         &self.shared[lane % self.shared.len()]
     }
 
-    /// This thread's shared connection ([`Self::slot`]); (re)connects it if it closed.
-    ///
-    /// The connecting path is boxed: its future (TCP connect, startup, authentication)
-    /// is large, and every query's future would otherwise carry room for it and be
-    /// allocated and moved at that size.
     /// [`Backend::fetch_into`] as a plain `async fn` with the sink lent, for a caller
     /// that knows the backend is this one (`connection::fetch_into_on`): its future,
     /// over a kilobyte since tokio-postgres' `query_raw` carries room for a `prepare`,
@@ -298,6 +293,11 @@ impl PgBackend {
         Ok(())
     }
 
+    /// This thread's shared connection ([`Self::slot`]); (re)connects it if it closed.
+    ///
+    /// The connecting path is boxed: its future (TCP connect, startup, authentication)
+    /// is large, and every query's future would otherwise carry room for it and be
+    /// allocated and moved at that size.
     async fn shared(&self) -> Result<Arc<Shared>> {
         let slot = self.slot();
         if let Some(shared) = slot.open() {
