@@ -6,6 +6,7 @@
 //! called; the error is kept and returned by the first evaluation (`fetch`, `count`,
 //! `get`, ...) or by [`DynQuerySet::check`], so chains stay plain method calls.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use crate::backends::{Cells, Row, ValueCells, Vendor};
@@ -38,7 +39,9 @@ pub enum RowsKind {
 #[derive(Debug, Clone)]
 pub struct DynQuerySet {
     pub(crate) query: Query,
-    pub(crate) using: Option<String>,
+    /// `using()`'s alias. `"default"` is kept as the static string it is, not copied
+    /// into an allocation of its own per queryset.
+    pub(crate) using: Option<Cow<'static, str>>,
     pub(crate) kind: RowsKind,
     /// `prefetch_related()` lookups, run after the query (see `query/prefetch.rs`).
     pub(crate) prefetch: Vec<super::prefetch::Prefetch>,
@@ -348,7 +351,10 @@ impl DynQuerySet {
 
     /// `using(alias)`.
     pub fn using(mut self, alias: &str) -> Self {
-        self.using = Some(alias.to_owned());
+        self.using = Some(match alias {
+            connection::DEFAULT_DB_ALIAS => Cow::Borrowed(connection::DEFAULT_DB_ALIAS),
+            other => Cow::Owned(other.to_owned()),
+        });
         self
     }
 
