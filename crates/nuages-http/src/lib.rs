@@ -29,6 +29,7 @@ pub mod response;
 pub mod router;
 pub mod server;
 pub mod shortcuts;
+mod shutdown;
 pub mod signals;
 pub mod signing;
 pub mod staticfiles;

@@ -28,6 +28,7 @@ use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulConnection;
 use tokio::net::{TcpListener, ToSocketAddrs};
 
 use crate::conf::Conf;
@@ -36,6 +37,7 @@ use crate::header_timeout::{Activity, InFlight, Watchdog, WatchedIo};
 use crate::request::{HttpRequest, RequestBuilder};
 use crate::response::{Body, BodyStream, HttpResponse};
 use crate::router::Router;
+use crate::shutdown::{ConnectionWatch, Shutdown};
 use crate::striped::Striped;
 
 /// The body type handed to hyper.
@@ -363,19 +365,26 @@ impl AccessLog {
 /// Drives one connection until it ends, or until its client has taken longer than the
 /// header read timeout to send a request head (then the connection is dropped, which
 /// closes it, as hyper's own timeout does).
-async fn serve_connection<C, E>(conn: C, mut watchdog: Watchdog)
+/// When the server shuts down, the connection finishes the requests it has started and
+/// closes (hyper's graceful shutdown).
+async fn serve_connection<C>(conn: C, mut watchdog: Watchdog, mut shutdown: ConnectionWatch)
 where
-    C: Future<Output = Result<(), E>>,
-    E: std::fmt::Display,
+    C: GracefulConnection,
+    C::Error: std::fmt::Display,
 {
     tokio::pin!(conn);
     // The connection's one timer, moved from one wait for a head to the next.
     let sleep = tokio::time::sleep(Duration::ZERO);
     tokio::pin!(sleep);
-    let done = std::future::poll_fn(|cx| match conn.as_mut().poll(cx) {
-        Poll::Ready(result) => Poll::Ready(Some(result)),
-        Poll::Pending if watchdog.expired(sleep.as_mut(), cx) => Poll::Ready(None),
-        Poll::Pending => Poll::Pending,
+    let done = std::future::poll_fn(|cx| {
+        if shutdown.began(cx) {
+            conn.as_mut().graceful_shutdown();
+        }
+        match conn.as_mut().poll(cx) {
+            Poll::Ready(result) => Poll::Ready(Some(result)),
+            Poll::Pending if watchdog.expired(sleep.as_mut(), cx) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
     })
     .await;
     match done {
@@ -467,7 +476,7 @@ pub async fn serve_with_shutdown(
         .pipeline_flush(true)
         .header_read_timeout(None);
     let builder = Arc::new(builder);
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let shutdown_watch = Shutdown::new();
     tokio::pin!(shutdown);
     loop {
         let (stream, remote) = tokio::select! {
@@ -494,12 +503,12 @@ pub async fn serve_with_shutdown(
         let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
             serve_one(Activity::start(peer.clone(), req.version()), req)
         });
-        let watched = graceful.watch(builder.serve_connection_with_upgrades(io, service).into_owned());
-        tokio::spawn(serve_connection(watched, watchdog));
+        let conn = builder.serve_connection_with_upgrades(io, service).into_owned();
+        tokio::spawn(serve_connection(conn, watchdog, shutdown_watch.watch()));
     }
     tracing::info!(target: "nuages.server", "Shutting down: waiting for in-flight requests");
     tokio::select! {
-        _ = graceful.shutdown() => {}
+        _ = shutdown_watch.shutdown() => {}
         _ = tokio::time::sleep(grace) => {
             tracing::warn!(target: "nuages.server", "Grace period over; closing remaining connections");
         }

@@ -1,5 +1,5 @@
 //! The real server over TCP: keep-alive, pipelining, `Server`/`Date` headers, bodies,
-//! and graceful shutdown letting an in-flight request finish.
+//! and graceful shutdown letting an in-flight request finish and closing idle connections.
 
 use std::time::Duration;
 
@@ -131,6 +131,32 @@ async fn graceful_shutdown_finishes_in_flight() {
         TcpStream::connect(addr).await.is_err(),
         "listener closed after shutdown"
     );
+}
+
+/// An idle keep-alive connection is closed at shutdown, at once: the server does not
+/// wait out the grace period (30 s) for a client that sends nothing more.
+#[tokio::test]
+async fn shutdown_closes_idle_connections() {
+    let (addr, tx, handle) = start().await;
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    s.write_all(b"GET /plaintext HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .await
+        .unwrap();
+    let text = read_responses(&mut s, 1).await;
+    assert!(text.ends_with("Hello, World!"), "{text}");
+    // Long enough for the connection to wait for its next request head.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let _ = tx.send(());
+    tokio::time::timeout(Duration::from_secs(5), handle)
+        .await
+        .expect("the server waited for an idle connection")
+        .unwrap();
+    let mut rest = Vec::new();
+    let n = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut rest))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(n, 0, "closed without another response");
 }
 
 #[tokio::test]
