@@ -11,7 +11,80 @@ use crate::error::Result;
 use crate::nodes::BlockDef;
 use crate::value::Value;
 
-type Frame = IndexMap<String, Value>;
+type Dict = IndexMap<String, Value>;
+
+/// The most names a [`Frame`] keeps in a plain vector before it becomes a map.
+const SMALL_FRAME: usize = 8;
+
+/// One dict of the stack. Most hold one to three names (a loop's variable and
+/// `forloop`, a `with`'s names): those are a vector searched in order, which costs
+/// less than hashing the key, and one allocation where a map makes two. A frame that
+/// grows past [`SMALL_FRAME`] names, or that arrives as a map, is a map.
+#[derive(Clone)]
+pub(crate) enum Frame {
+    Small(Vec<(String, Value)>),
+    Map(Dict),
+}
+
+impl Default for Frame {
+    fn default() -> Self {
+        Frame::Small(Vec::new())
+    }
+}
+
+impl Frame {
+    fn get(&self, key: &str) -> Option<&Value> {
+        match self {
+            Frame::Small(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            Frame::Map(map) => crate::value::dict_get(map, key),
+        }
+    }
+
+    fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
+        match self {
+            Frame::Small(entries) => entries.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v),
+            Frame::Map(map) => map.get_mut(key),
+        }
+    }
+
+    /// Sets `key`, keeping its place when it is already there (as a dict does).
+    fn set(&mut self, key: &str, value: Value) {
+        if let Some(slot) = self.get_mut(key) {
+            *slot = value;
+            return;
+        }
+        match self {
+            Frame::Small(entries) if entries.len() < SMALL_FRAME => {
+                if entries.capacity() == 0 {
+                    entries.reserve_exact(4);
+                }
+                entries.push((key.to_owned(), value));
+            }
+            Frame::Small(entries) => {
+                let mut map: Dict = std::mem::take(entries).into_iter().collect();
+                map.insert(key.to_owned(), value);
+                *self = Frame::Map(map);
+            }
+            Frame::Map(map) => {
+                map.insert(key.to_owned(), value);
+            }
+        }
+    }
+
+    fn iter(&self) -> Box<dyn Iterator<Item = (&String, &Value)> + '_> {
+        match self {
+            Frame::Small(entries) => Box::new(entries.iter().map(|(k, v)| (k, v))),
+            Frame::Map(map) => Box::new(map.iter()),
+        }
+    }
+
+    fn into_dict(self) -> Dict {
+        match self {
+            Frame::Small(entries) => entries.into_iter().collect(),
+            Frame::Map(map) => map,
+        }
+    }
+}
 
 /// State kept per template render (`context.render_context` in Django).
 pub(crate) enum RenderState {
@@ -64,7 +137,7 @@ pub struct Context {
     /// new context (one per rendered page) allocates nothing for them. It becomes a copy of
     /// its own only when a template writes into it (`set_upward` of a builtin name), so
     /// no context ever sees another's writes.
-    builtins: Option<Box<Frame>>,
+    builtins: Option<Box<Dict>>,
     /// Whether variables are HTML-escaped when rendered (Django's `Context(autoescape=...)`).
     pub autoescape: bool,
     pub(crate) render: RenderContext,
@@ -95,7 +168,7 @@ impl Context {
     /// An empty context (with Django's `True`/`False`/`None` builtins), autoescaping on.
     pub fn new() -> Self {
         Context {
-            dicts: vec![IndexMap::new()],
+            dicts: vec![Frame::default()],
             builtins: None,
             autoescape: true,
             render: RenderContext::default(),
@@ -108,7 +181,7 @@ impl Context {
     /// A context from a dict-like value.
     pub fn from_map(values: IndexMap<String, Value>) -> Self {
         let mut c = Context::new();
-        c.dicts[0] = values;
+        c.dicts[0] = Frame::Map(values);
         c
     }
 
@@ -134,22 +207,12 @@ impl Context {
     }
 
     pub(crate) fn set(&mut self, key: &str, value: Value) {
-        let top = self.top();
-        let slot = if top.len() <= 8 {
-            top.iter_mut().find(|(k, _)| k.as_str() == key).map(|(_, v)| v)
-        } else {
-            top.get_mut(key)
-        };
-        if let Some(slot) = slot {
-            *slot = value;
-        } else {
-            top.insert(key.to_string(), value);
-        }
+        self.top().set(key, value);
     }
 
     fn top(&mut self) -> &mut Frame {
         if self.dicts.is_empty() {
-            self.dicts.push(IndexMap::new());
+            self.dicts.push(Frame::default());
         }
         let last = self.dicts.len() - 1;
         &mut self.dicts[last]
@@ -160,7 +223,7 @@ impl Context {
         self.dicts
             .iter()
             .rev()
-            .find_map(|d| crate::value::dict_get(d, key))
+            .find_map(|d| d.get(key))
             .or_else(|| match &self.builtins {
                 Some(own) => crate::value::dict_get(own, key),
                 None => builtin(key),
@@ -168,7 +231,7 @@ impl Context {
     }
 
     /// The builtins dict as it is now (a copy; for the rare readers of the whole stack).
-    pub(crate) fn builtins_frame(&self) -> Frame {
+    pub(crate) fn builtins_frame(&self) -> Dict {
         match &self.builtins {
             Some(own) => (**own).clone(),
             None => BUILTINS
@@ -179,9 +242,8 @@ impl Context {
     }
 
     /// Every dict of the stack, bottom (the builtins) first, as Django's `context.dicts`.
-    pub(crate) fn all_frames(&self) -> impl Iterator<Item = std::borrow::Cow<'_, Frame>> {
-        std::iter::once(std::borrow::Cow::Owned(self.builtins_frame()))
-            .chain(self.dicts.iter().map(std::borrow::Cow::Borrowed))
+    pub(crate) fn all_frames(&self) -> impl Iterator<Item = Dict> + '_ {
+        std::iter::once(self.builtins_frame()).chain(self.dicts.iter().map(|d| d.clone().into_dict()))
     }
 
     /// Whether `key` is set anywhere in the stack.
@@ -191,17 +253,31 @@ impl Context {
 
     /// Pushes a new, empty dict.
     pub fn push(&mut self) {
-        self.dicts.push(IndexMap::new());
+        self.dicts.push(Frame::default());
     }
 
     /// Pushes a dict of values.
     pub fn push_values(&mut self, values: IndexMap<String, Value>) {
-        self.dicts.push(values);
+        self.dicts.push(Frame::Map(values));
+    }
+
+    /// Pushes a dict of a few values, kept as a small frame.
+    pub(crate) fn push_small(&mut self, values: Vec<(String, Value)>) {
+        self.dicts.push(if values.len() <= SMALL_FRAME {
+            Frame::Small(values)
+        } else {
+            Frame::Map(values.into_iter().collect())
+        });
     }
 
     /// Pops the top dict (never the builtins).
     pub fn pop(&mut self) -> Option<IndexMap<String, Value>> {
-        self.dicts.pop()
+        self.dicts.pop().map(Frame::into_dict)
+    }
+
+    /// Pops the top dict, for a tag done with it (no map made of a small frame).
+    pub(crate) fn drop_top(&mut self) {
+        self.dicts.pop();
     }
 
     /// Django's `set_upward`: sets `key` in the nearest dict that has it, else the top one.
@@ -228,7 +304,10 @@ impl Context {
     /// All values flattened into one dict, upper dicts winning.
     pub fn flatten(&self) -> IndexMap<String, Value> {
         let mut out = IndexMap::new();
-        for d in self.all_frames() {
+        for (k, v) in self.builtins_frame() {
+            out.insert(k, v);
+        }
+        for d in &self.dicts {
             for (k, v) in d.iter() {
                 out.insert(k.clone(), v.clone());
             }
@@ -240,7 +319,7 @@ impl Context {
     pub(crate) fn repr(&self) -> String {
         let parts: Vec<String> = self
             .all_frames()
-            .map(|d| Value::Dict(Arc::new(d.into_owned())).py_repr())
+            .map(|d| Value::Dict(Arc::new(d)).py_repr())
             .collect();
         format!("[{}]", parts.join(", "))
     }
@@ -256,7 +335,7 @@ impl Context {
         values: IndexMap<String, Value>,
         f: impl FnOnce(&mut Context) -> T,
     ) -> T {
-        let saved = std::mem::replace(&mut self.dicts, vec![values]);
+        let saved = std::mem::replace(&mut self.dicts, vec![Frame::Map(values)]);
         let saved_builtins = self.builtins.take();
         let saved_index = self.processors_index.take();
         let out = f(self);
@@ -276,7 +355,43 @@ impl Context {
                 updates.insert(k, v);
             }
         }
-        self.dicts.insert(0, updates);
+        self.dicts.insert(0, Frame::Map(updates));
         self.processors_index = Some(0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repr(v: Option<&Value>) -> Option<String> {
+        v.map(Value::py_repr)
+    }
+
+    /// A frame keeps its names in the order set, whether it is still a small vector or
+    /// has become a map; setting a name again keeps its place, as in a dict.
+    #[test]
+    fn frames_behave_as_dicts_past_the_small_size() {
+        let mut ctx = Context::new();
+        ctx.push();
+        for i in 0..12 {
+            ctx.insert(format!("k{i}"), i);
+            ctx.insert("k0", 100);
+        }
+        assert_eq!(repr(ctx.get("k11")).as_deref(), Some("11"));
+        assert_eq!(repr(ctx.get("k0")).as_deref(), Some("100"));
+        let top = ctx.pop().unwrap();
+        let keys: Vec<&str> = top.keys().map(String::as_str).collect();
+        assert_eq!(keys, (0..12).map(|i| format!("k{i}")).collect::<Vec<_>>());
+        assert!(ctx.get("k1").is_none());
+        // A small frame popped is a dict too, and `set_upward` writes where the name is.
+        ctx.insert("outer", 1);
+        ctx.push();
+        ctx.insert("inner", 2);
+        ctx.set_upward("outer", Value::Int(3));
+        let inner = ctx.pop().unwrap();
+        assert_eq!(inner.keys().collect::<Vec<_>>(), ["inner"]);
+        assert_eq!(repr(ctx.get("outer")).as_deref(), Some("3"));
+        assert_eq!(repr(ctx.flatten().get("True")).as_deref(), Some("True"));
     }
 }

@@ -179,7 +179,7 @@ fn render_node(node: &Node, ctx: &mut Context, out: &mut String) -> Result<()> {
             }
             ctx.push_values(values);
             let r = w.body.render(ctx, out);
-            ctx.pop();
+            ctx.drop_top();
             r?;
         }
         Node::Empty => {}
@@ -192,7 +192,7 @@ fn render_for(n: &ForNode, ctx: &mut Context, out: &mut String) -> Result<()> {
     let parentloop = ctx.get("forloop").cloned().unwrap_or_else(empty_parentloop);
     ctx.push();
     let r = render_for_inner(n, ctx, out, parentloop);
-    ctx.pop();
+    ctx.drop_top();
     r
 }
 
@@ -236,10 +236,9 @@ fn render_for_inner(n: &ForNode, ctx: &mut Context, out: &mut String, parentloop
                     parts.len()
                 )));
             }
-            let frame: IndexMap<String, Value> = n.loopvars.iter().cloned().zip(parts).collect();
-            ctx.push_values(frame);
+            ctx.push_small(n.loopvars.iter().cloned().zip(parts).collect());
             let r = n.body.render(ctx, out);
-            ctx.pop();
+            ctx.drop_top();
             r?;
         } else {
             ctx.set(&n.loopvars[0], item.clone());
@@ -279,7 +278,7 @@ fn render_block(this: &Arc<BlockDef>, ctx: &mut Context, out: &mut String) -> Re
             r
         }
     };
-    ctx.pop();
+    ctx.drop_top();
     r
 }
 
@@ -383,7 +382,7 @@ fn render_include(n: &IncludeNode, ctx: &mut Context, out: &mut String) -> Resul
     } else {
         ctx.push_values(values);
         let r = template.render_nested(ctx, out);
-        ctx.pop();
+        ctx.drop_top();
         r
     }
 }

@@ -127,7 +127,7 @@ impl TagNode for BlockTranslateNode {
             _ => &self.singular,
         };
         let r = self.render_pieces(pieces, ctx);
-        ctx.pop();
+        ctx.drop_top();
         let result = r?;
         match &self.asvar {
             Some(name) => ctx.set(name, Value::safe(result)),

@@ -170,7 +170,7 @@ impl TagNode for DebugNode {
             return Ok(());
         }
         for d in ctx.all_frames() {
-            crate::html::escape_into(out, &Value::Dict(Arc::new(d.into_owned())).py_repr());
+            crate::html::escape_into(out, &Value::Dict(Arc::new(d)).py_repr());
         }
         out.push_str("\n\n");
         Ok(())

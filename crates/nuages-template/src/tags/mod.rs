@@ -342,7 +342,7 @@ impl TagNode for FilterNode {
         ctx.push();
         ctx.set("var", crate::Value::safe(output));
         let r = self.expr.resolve(ctx, false);
-        ctx.pop();
+        ctx.drop_top();
         out.push_str(&r?.py_str());
         Ok(())
     }
