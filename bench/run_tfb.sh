@@ -5,7 +5,8 @@
 #  3. verifies both with bench/verify_tfb.py,
 #  4. loads them alternately with wrk (64 connections, a warm-up, REPS runs of DURATION
 #     seconds per test and server, the order of the servers reversed every other run)
-#     and prints the medians of req/s, p50 and p99 latency,
+#     and prints the medians of req/s, p50 and p99 latency, the median of the rounds'
+#     own ratios (paired),
 #     and the ratio nuages/reference per test, with the load average and each server's
 #     resident memory before and after.
 #  5. with DJANGO=1, the same against Django 5.2 (bench/django_tfb, served by gunicorn with
@@ -167,7 +168,7 @@ parse() {
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(rss_line)"
-printf '%-10s %-9s %10s %9s %9s %7s %7s\n' test server "req/s" "p50 ms" "p99 ms" errors ratio
+printf '%-10s %-9s %10s %9s %9s %7s %7s %7s\n' test server "req/s" "p50 ms" "p99 ms" errors ratio paired
 for test in $TESTS; do
     for server in "${SERVERS[@]}"; do
         run_wrk "$test" "$(port_of "$server")" "$WARMUP" "$WORK/warmup-$test-$server.txt"
@@ -193,10 +194,15 @@ for test in $TESTS; do
         p99=$(cut -d' ' -f3 "$dat" | median)
         errors=$(awk '{ s += $4 } END { print s }' "$dat")
         ratio=""
+        paired=""
         if [ $server != nuages ]; then
             ratio=$(awk -v a="${rps[nuages]}" -v b="${rps[$server]}" 'BEGIN { if (b > 0) printf "%.2f", a / b }')
+            # The median of the rounds' own ratios: each round runs the two servers back
+            # to back, so a drift of the machine's speed between rounds cancels out.
+            paired=$(paste -d' ' "$WORK/$test-nuages.dat" "$dat" |
+                awk '$5 > 0 { print $1 / $5 }' | median | awk '{ printf "%.2f", $1 }')
         fi
-        printf '%-10s %-9s %10.0f %9s %9s %7s %7s\n' "$test" "$server" "${rps[$server]}" "$p50" "$p99" "$errors" "$ratio"
+        printf '%-10s %-9s %10.0f %9s %9s %7s %7s %7s\n' "$test" "$server" "${rps[$server]}" "$p50" "$p99" "$errors" "$ratio" "$paired"
     done
 done
 if [ -n "$MEMCHECK_TEST" ]; then
