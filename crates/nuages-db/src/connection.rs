@@ -49,7 +49,7 @@ struct Registered {
     vendor: Vendor,
     settings: DatabaseSettings,
     backend: Arc<dyn Backend>,
-    /// `backend` again when it is PostgreSQL, by its own type: [`fetch_into`] awaits its
+    /// `backend` again when it is PostgreSQL, by its own type: [`fetch_into_on`] awaits its
     /// future inline rather than boxed.
     postgres: Option<Arc<backends::postgres::PgBackend>>,
 }
